@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# agentbar's one entry point. Every command first installs whatever is missing (idempotent,
+# and quick when the tools are already there).
+#
+#   ./dev.sh demo    the simulator in demo mode + `trunk serve`; prints the URL to open
+#   ./dev.sh test    every test: fmt, clippy (host + wasm32), cargo test, browser tests, e2e
+#   ./dev.sh bench   benchmark figures (bundle size, latency)
+#   ./dev.sh setup   only install the tools
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+TRUNK_VERSION=0.21.14
+SIM_PORT=${AGENTBAR_SIM_PORT:-8043}
+WEB_PORT=${AGENTBAR_WEB_PORT:-8080}
+
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+
+log() { printf '\033[1m[agentbar]\033[0m %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
+
+# The wasm-bindgen version Cargo.lock resolved; Trunk, the CLI and the test runner must all match it.
+locked_wasm_bindgen() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    log "installing trunk $TRUNK_VERSION (about 15 minutes on 2 cores, once)"
+    cargo install "trunk@$TRUNK_VERSION" --locked
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local wbg pinned
+  wbg=$(locked_wasm_bindgen)
+  pinned=$(sed -n 's/^wasm_bindgen = "\(.*\)"/\1/p' Trunk.toml)
+  [ "$wbg" = "$pinned" ] || die "Trunk.toml pins wasm-bindgen $pinned but Cargo.lock has $wbg: make them equal"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ] ||
+     [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $wbg" ]; then
+    log "installing wasm-bindgen-cli $wbg (about 5 minutes, once)"
+    # Without --locked: the CLI's own lockfile pins a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing Chromium and ChromeDriver from Debian"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+  fi
+  if ! command -v npm >/dev/null; then
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+  fi
+  # npm ci only when the lockfile changed since the last install.
+  local stamp=node_modules/.agentbar-lock
+  if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
+    log "installing the npm tools from package-lock.json (Playwright, binaryen)"
+    npm ci --no-audit --no-fund
+    cp package-lock.json "$stamp"
+  fi
+}
+
+build_sim() {
+  cargo build -q -p agentbar-sim --bin agentbar-sim
+  SIM_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/agentbar-sim"
+  export SIM_BIN
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+demo() {
+  setup
+  build_sim
+  port_busy "$SIM_PORT" && die "port $SIM_PORT is taken: stop what runs there, or set AGENTBAR_SIM_PORT (and the proxy in Trunk.toml)"
+  "$SIM_BIN" --demo --port "$SIM_PORT" &
+  local sim_pid=$!
+  trap 'kill $sim_pid 2>/dev/null || true' EXIT INT TERM
+  for _ in $(seq 50); do port_busy "$SIM_PORT" && break; sleep 0.1; done
+  log "simulator up on http://127.0.0.1:$SIM_PORT (demo mode: a call rings agent 101 about every 30 s)"
+  log "open http://127.0.0.1:$WEB_PORT/ once trunk says it is serving; sign in as agent 101, password agent123, phone 70001"
+  trunk serve --port "$WEB_PORT"
+}
+
+run_tests() {
+  setup
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "clippy (host, whole workspace)"
+  cargo clippy -q --workspace --all-targets -- -D warnings
+  log "clippy (wasm32, the toolbar)"
+  cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "host tests: core, protocol, simulator"
+  cargo test --workspace
+  log "browser tests: wasm-bindgen-test in headless Chromium"
+  cargo test -p agentbar --target wasm32-unknown-unknown
+  log "release build (trunk + wasm-opt)"
+  trunk build --release
+  build_sim
+  log "end-to-end: Playwright against the simulator and the release build"
+  (cd e2e && npx playwright test)
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  demo) demo ;;
+  test) run_tests ;;
+  bench) setup; build_sim; trunk build --release; node scripts/bench.mjs ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,151 @@
+//! `agentbar-sim`: a stateful simulator of the Huawei CEC CC-Gateway agent REST API.
+//!
+//! Written from the vendor docs and the seed pages only; it does not use the toolbar crate's
+//! types, so a disagreement between the two fails a test instead of hiding on both sides.
+//!
+//! * [`model::Sim`] — the gateway state and all call logic, pure and synchronous.
+//! * `vendor` — `/agentgateway/resource/...`, the API the toolbar talks to.
+//! * `control` — `/sim/...`, the JSON API tests and the demo use to drive calls.
+//!
+//! In-process use (tests):
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! tokio::spawn(agentbar_sim::serve(agentbar_sim::config::SimConfig::default(), listener, Default::default()));
+//! # Ok(()) }
+//! ```
+
+pub mod codes;
+pub mod config;
+mod control;
+pub mod model;
+mod params;
+mod vendor;
+
+use axum::Router;
+use config::SimConfig;
+use model::{Emit, Ms, Sim};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+/// Shared server state: the one model behind one mutex, plus the wake-ups.
+pub struct App {
+    sim: Mutex<Sim>,
+    /// Woken whenever events are queued; waiting polls re-check their queue.
+    events: Notify,
+    /// Woken whenever a request may have added a timer, so the timer task re-plans.
+    timers: Notify,
+}
+
+pub type SharedApp = Arc<App>;
+
+/// Current time in epoch milliseconds.
+pub fn now_ms() -> Ms {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Ms)
+        .unwrap_or(0)
+}
+
+impl App {
+    pub fn new(config: SimConfig) -> SharedApp {
+        Arc::new(App {
+            sim: Mutex::new(Sim::new(config)),
+            events: Notify::new(),
+            timers: Notify::new(),
+        })
+    }
+
+    /// Locks the model. A panic in another request must not take the simulator down, so a
+    /// poisoned lock is used as it is.
+    pub fn lock(&self) -> MutexGuard<'_, Sim> {
+        self.sim.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues events (under the caller's lock) — call [`App::wake`] after unlocking.
+    fn queue(sim: &mut Sim, emits: Vec<Emit>, now: Ms) {
+        if !emits.is_empty() {
+            sim.push_events(emits, now);
+        }
+    }
+
+    /// Wakes waiting polls and the timer task after a change.
+    fn wake(&self) {
+        self.events.notify_waiters();
+        self.timers.notify_one();
+    }
+}
+
+/// Options of [`serve`].
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Also serve a built web app (Trunk `dist/`) at `/`, with `index.html` as fallback.
+    pub static_dir: Option<PathBuf>,
+    /// Offer a call to the demo agent periodically while it is idle.
+    pub demo: bool,
+}
+
+/// The HTTP routes: vendor API, control API and (optionally) static files.
+pub fn router(app: SharedApp, static_dir: Option<PathBuf>) -> Router {
+    let router = Router::new()
+        .merge(vendor::routes())
+        .merge(control::routes())
+        .with_state(app);
+    match static_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            router.fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(tower_http::services::ServeFile::new(index)),
+            )
+        }
+        None => router,
+    }
+}
+
+/// Runs the timers (far-party answers, rest reminders, demo calls, the no-poll sign-out).
+/// Sleeps until the next due time or until a request changed something; no busy loop.
+pub fn spawn_timers(app: SharedApp) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let changed = app.timers.notified();
+            let due = app.lock().next_due();
+            let wait = due.map_or(60_000, |d| d.saturating_sub(now_ms()).min(60_000));
+            if wait > 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {}
+                    _ = changed => {}
+                }
+            }
+            let now = now_ms();
+            let fired = {
+                let mut sim = app.lock();
+                let emits = sim.tick(now);
+                let fired = !emits.is_empty();
+                App::queue(&mut sim, emits, now);
+                fired
+            };
+            if fired {
+                app.events.notify_waiters();
+            }
+        }
+    })
+}
+
+/// Serves the simulator on `listener` until the task is dropped.
+pub async fn serve(
+    config: SimConfig,
+    listener: tokio::net::TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    let app = App::new(config);
+    if options.demo {
+        app.lock().set_demo(true, now_ms());
+    }
+    let timers = spawn_timers(app.clone());
+    let result = axum::serve(listener, router(app, options.static_dir)).await;
+    timers.abort();
+    result
+}

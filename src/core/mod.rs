@@ -1,0 +1,17 @@
+//! The vendor-neutral, pure heart of the toolbar: events, the session model, the `step` state
+//! machine, allowed actions and the poll policy. No leptos, no web-sys, no clock: time is
+//! passed in, so every timer and backoff is deterministic in tests.
+
+pub mod actions;
+pub mod error;
+pub mod event;
+pub mod model;
+pub mod poll;
+pub mod step;
+pub mod validate;
+
+pub use actions::{allowed_actions, Action, AllowedActions};
+pub use error::{ErrorKind, GatewayError};
+pub use event::{CallOffer, Event, Media};
+pub use model::{AgentState, Call, CallPhase, Connection, Session};
+pub use step::{step, Effect, Input, Intent};

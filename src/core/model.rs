@@ -1,0 +1,284 @@
+//! The session model: one agent, its calls and the connection to the gateway.
+
+use super::event::Media;
+use crate::i18n::Msg;
+
+/// Milliseconds on the caller's clock (the browser's `Date.now()`, or a test's counter).
+pub type Millis = u64;
+
+/// The agent's own state, apart from the calls it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentState {
+    SignedOut {
+        reason: Option<Notice>,
+    },
+    /// Sign-in was accepted; waiting for the first state event.
+    SigningIn,
+    Idle,
+    /// Not ready, with the gateway's busy reason code (7: a call was rejected; 200–250: custom).
+    Busy {
+        reason: i64,
+    },
+    /// On a break; `until` is when the requested time is up (`overdue` once the gateway says so).
+    Rest {
+        cause: i64,
+        until: Option<Millis>,
+        overdue: bool,
+    },
+    WrapUp,
+}
+
+impl AgentState {
+    pub fn is_signed_in(&self) -> bool {
+        !matches!(self, AgentState::SignedOut { .. })
+    }
+}
+
+/// What a call is doing from the agent's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPhase {
+    Ringing,
+    /// An outbound leg (callout, consult) that is not answered yet; `far_alerting` once the
+    /// far party's phone rings.
+    Dialing {
+        far_alerting: bool,
+    },
+    Talking,
+    Held,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Internal,
+}
+
+impl Direction {
+    /// From the CC-Gateway callfeature code.
+    pub fn from_feature(feature: i64) -> Direction {
+        match feature {
+            6 | 51 | 52 | 53 => Direction::Internal,
+            7 | 40..=45 => Direction::Outbound,
+            _ => Direction::Inbound,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub id: String,
+    pub caller: String,
+    pub called: String,
+    pub media: Media,
+    pub feature: i64,
+    pub direction: Direction,
+    pub phase: CallPhase,
+    /// When the call entered its current phase (drives the ringing/talk/hold timers).
+    pub phase_since: Millis,
+    pub skill: Option<String>,
+    pub calldata: Option<String>,
+    pub transferred_from: Option<String>,
+    pub muted: bool,
+    /// Numbers of the other parties once a conference is up.
+    pub conference: Vec<String>,
+}
+
+impl Call {
+    /// The number of the party on the other side, as an agent thinks of it.
+    pub fn other_party(&self) -> &str {
+        match self.direction {
+            Direction::Outbound => &self.called,
+            _ => &self.caller,
+        }
+    }
+}
+
+/// The link to the gateway's event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connection {
+    #[default]
+    Offline,
+    Online,
+    /// Polls are failing; retrying with backoff since `since`.
+    Reconnecting {
+        attempt: u32,
+        since: Millis,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Error,
+    Info,
+}
+
+/// A message for the agent: an i18n key, plus the vendor code and text when a gateway said it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub msg: Msg,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Notice {
+    pub fn error(msg: Msg) -> Notice {
+        Notice {
+            kind: NoticeKind::Error,
+            msg,
+            code: None,
+            detail: None,
+        }
+    }
+    pub fn info(msg: Msg) -> Notice {
+        Notice {
+            kind: NoticeKind::Info,
+            msg,
+            code: None,
+            detail: None,
+        }
+    }
+}
+
+/// Everything the toolbar knows; the views render slices of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub agent_id: String,
+    pub agent: AgentState,
+    /// When the agent entered its current state (drives the state bar's timer).
+    pub agent_since: Millis,
+    pub calls: Vec<Call>,
+    pub connection: Connection,
+    pub notice: Option<Notice>,
+    /// From sign-in: after a call the gateway puts the agent in wrap-up instead of idle.
+    pub auto_enter_idle: bool,
+    /// The last sign-in was refused with 100-002: offer to take the session over.
+    pub offer_force_sign_in: bool,
+    /// Seconds of the rest the agent asked for, until the gateway confirms it.
+    pub requested_rest_secs: Option<u64>,
+    /// Call details that arrived before their ringing event.
+    pub early_call_info: Vec<(String, Option<String>, Option<String>)>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            agent_id: String::new(),
+            agent: AgentState::SignedOut { reason: None },
+            agent_since: 0,
+            calls: Vec::new(),
+            connection: Connection::Offline,
+            notice: None,
+            auto_enter_idle: true,
+            offer_force_sign_in: false,
+            requested_rest_secs: None,
+            early_call_info: Vec::new(),
+        }
+    }
+}
+
+impl Session {
+    pub fn call(&self, id: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.id == id)
+    }
+
+    pub fn call_mut(&mut self, id: &str) -> Option<&mut Call> {
+        self.calls.iter_mut().find(|c| c.id == id)
+    }
+
+    /// The call that rings, if any.
+    pub fn ringing(&self) -> Option<&Call> {
+        self.calls.iter().find(|c| c.phase == CallPhase::Ringing)
+    }
+
+    /// The call the agent is on (talking or dialing), if any.
+    pub fn active(&self) -> Option<&Call> {
+        self.calls
+            .iter()
+            .rev()
+            .find(|c| matches!(c.phase, CallPhase::Talking | CallPhase::Dialing { .. }))
+    }
+
+    pub fn held(&self) -> impl Iterator<Item = &Call> {
+        self.calls.iter().filter(|c| c.phase == CallPhase::Held)
+    }
+
+    pub fn in_call(&self) -> bool {
+        self.calls.iter().any(|c| c.phase != CallPhase::Ringing)
+    }
+}
+
+/// What the state bar shows: the call, when there is one, else the agent's own state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisplayState {
+    SignedOut,
+    SigningIn,
+    Idle,
+    Busy,
+    Rest { overdue: bool },
+    WrapUp,
+    Ringing,
+    Dialing,
+    Talking,
+    Held,
+}
+
+impl DisplayState {
+    /// A stable name for `data-state` attributes and the embedding API.
+    pub fn name(self) -> &'static str {
+        match self {
+            DisplayState::SignedOut => "signed-out",
+            DisplayState::SigningIn => "signing-in",
+            DisplayState::Idle => "ready",
+            DisplayState::Busy => "busy",
+            DisplayState::Rest { .. } => "rest",
+            DisplayState::WrapUp => "wrap-up",
+            DisplayState::Ringing => "ringing",
+            DisplayState::Dialing => "dialing",
+            DisplayState::Talking => "talking",
+            DisplayState::Held => "held",
+        }
+    }
+
+    pub fn msg(self) -> Msg {
+        match self {
+            DisplayState::SignedOut => Msg::StateSignedOut,
+            DisplayState::SigningIn => Msg::StateSigningIn,
+            DisplayState::Idle => Msg::StateIdle,
+            DisplayState::Busy => Msg::StateBusy,
+            DisplayState::Rest { overdue: false } => Msg::StateRest,
+            DisplayState::Rest { overdue: true } => Msg::StateRestOverdue,
+            DisplayState::WrapUp => Msg::StateWrapUp,
+            DisplayState::Ringing => Msg::StateRinging,
+            DisplayState::Dialing => Msg::StateDialing,
+            DisplayState::Talking => Msg::StateTalking,
+            DisplayState::Held => Msg::StateHeld,
+        }
+    }
+}
+
+impl Session {
+    pub fn display_state(&self) -> DisplayState {
+        if let Some(call) = self.active() {
+            return match call.phase {
+                CallPhase::Dialing { .. } => DisplayState::Dialing,
+                _ => DisplayState::Talking,
+            };
+        }
+        if self.held().next().is_some() {
+            return DisplayState::Held;
+        }
+        if self.ringing().is_some() {
+            return DisplayState::Ringing;
+        }
+        match &self.agent {
+            AgentState::SignedOut { .. } => DisplayState::SignedOut,
+            AgentState::SigningIn => DisplayState::SigningIn,
+            AgentState::Idle => DisplayState::Idle,
+            AgentState::Busy { .. } => DisplayState::Busy,
+            AgentState::Rest { overdue, .. } => DisplayState::Rest { overdue: *overdue },
+            AgentState::WrapUp => DisplayState::WrapUp,
+        }
+    }
+}

@@ -1,0 +1,625 @@
+//! `step`: the toolbar's state machine. Gateway events, request outcomes and poll results go
+//! in; the session changes and the effects the I/O layer must carry out come out.
+
+use super::error::{ErrorKind, GatewayError};
+use super::event::{CallOffer, Event, Media};
+use super::model::{AgentState, Call, CallPhase, Connection, Direction, Millis, Notice, Session};
+use crate::i18n::Msg;
+
+/// How a rejected call is handled (seed 004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectMode {
+    /// Mode 1: the call goes back to the queue and the agent becomes busy.
+    Requeue,
+    /// Mode 2: the call is released and the agent stays idle.
+    Release,
+}
+
+impl RejectMode {
+    pub fn code(self) -> i64 {
+        match self {
+            RejectMode::Requeue => 1,
+            RejectMode::Release => 2,
+        }
+    }
+}
+
+/// The state the agent asks to be in right after sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InitialState {
+    #[default]
+    Idle,
+    Busy,
+    WrapUp,
+}
+
+/// What the agent asks for. Views send these; vendors turn them into requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    SignIn {
+        agent_id: String,
+        password: String,
+        phone: String,
+        initial: InitialState,
+        /// Take over a session that is signed in elsewhere (after 100-002).
+        force: bool,
+        auto_enter_idle: bool,
+    },
+    SignOut,
+    Ready,
+    Busy {
+        reason: Option<i64>,
+    },
+    Rest {
+        seconds: u64,
+        cause: i64,
+    },
+    EnterWrapUp,
+    LeaveWrapUp,
+    Answer {
+        call_id: String,
+    },
+    Reject {
+        call_id: String,
+        mode: RejectMode,
+    },
+    HangUp {
+        call_id: String,
+    },
+    Hold {
+        call_id: String,
+    },
+    Retrieve {
+        call_id: String,
+    },
+    Mute {
+        call_id: String,
+    },
+    Unmute {
+        call_id: String,
+    },
+    Dtmf {
+        call_id: String,
+        digits: String,
+    },
+    CallOut {
+        number: String,
+    },
+}
+
+/// A call as a query (callinfo, hold list) reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallSummary {
+    pub call_id: String,
+    pub caller: String,
+    pub called: String,
+    pub feature: i64,
+    pub skill: Option<String>,
+}
+
+/// The agent's state as the gateway reports it on a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportedState {
+    SignedOut,
+    Idle,
+    Busy,
+    WrapUp,
+    Rest,
+    InCall,
+    Unknown,
+}
+
+/// Everything that can change the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Event(Event),
+    /// A request's outcome. `Ok` carries the vendor's result (e.g. a new call id).
+    Done {
+        intent: Intent,
+        result: Result<serde_json::Value, GatewayError>,
+    },
+    /// A poll answered (with or without an event): the stream is alive.
+    PollAlive,
+    /// A poll failed and will be retried (`attempt` counts consecutive failures).
+    PollFailing {
+        attempt: u32,
+    },
+    /// The gateway no longer knows the session: polling has stopped.
+    SessionLost(GatewayError),
+    /// The state re-read from the gateway's queries after an error or a reconnect.
+    Resynced {
+        state: ReportedState,
+        current: Option<CallSummary>,
+        held: Vec<CallSummary>,
+    },
+    /// The hold list as the gateway reports it.
+    HoldList(Vec<CallSummary>),
+    /// Clear the notice the agent dismissed.
+    DismissNotice,
+}
+
+/// Work the I/O layer must do as a consequence of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    StartPolling,
+    StopPolling,
+    /// Re-read state, current call and hold list from the gateway.
+    Resync,
+    RefreshHoldList,
+}
+
+/// Advances the session by one input at time `now`.
+pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
+    match input {
+        Input::Event(e) => on_event(s, e, now),
+        Input::Done {
+            intent,
+            result: Ok(result),
+        } => on_success(s, intent, result, now),
+        Input::Done {
+            intent,
+            result: Err(err),
+        } => on_failure(s, intent, err, now),
+        Input::PollAlive => {
+            let was_reconnecting = matches!(s.connection, Connection::Reconnecting { .. });
+            s.connection = Connection::Online;
+            if was_reconnecting {
+                // Events may have been lost while the stream was down.
+                vec![Effect::Resync]
+            } else {
+                vec![]
+            }
+        }
+        Input::PollFailing { attempt } => {
+            let since = match s.connection {
+                Connection::Reconnecting { since, .. } => since,
+                _ => now,
+            };
+            s.connection = Connection::Reconnecting { attempt, since };
+            vec![]
+        }
+        Input::SessionLost(err) => {
+            let mut notice = Notice::error(Msg::SessionLost);
+            notice.code = Some(err.code).filter(|c| !c.is_empty());
+            notice.detail = Some(err.message).filter(|m| !m.is_empty());
+            sign_out(s, Some(notice), now);
+            vec![Effect::StopPolling]
+        }
+        Input::Resynced {
+            state,
+            current,
+            held,
+        } => {
+            resync(s, state, current, held, now);
+            vec![]
+        }
+        Input::HoldList(held) => {
+            reconcile_held(s, held, now);
+            vec![]
+        }
+        Input::DismissNotice => {
+            s.notice = None;
+            vec![]
+        }
+    }
+}
+
+fn set_agent(s: &mut Session, state: AgentState, now: Millis) {
+    if s.agent != state {
+        s.agent = state;
+        s.agent_since = now;
+    }
+}
+
+fn sign_out(s: &mut Session, reason: Option<Notice>, now: Millis) {
+    s.calls.clear();
+    s.connection = Connection::Offline;
+    s.offer_force_sign_in = false;
+    set_agent(s, AgentState::SignedOut { reason }, now);
+}
+
+fn set_phase(call: &mut Call, phase: CallPhase, now: Millis) {
+    if call.phase != phase {
+        call.phase = phase;
+        call.phase_since = now;
+    }
+}
+
+fn new_call(offer: CallOffer, phase: CallPhase, now: Millis) -> Call {
+    Call {
+        direction: Direction::from_feature(offer.feature),
+        id: offer.call_id,
+        caller: offer.caller,
+        called: offer.called,
+        media: offer.media,
+        feature: offer.feature,
+        phase,
+        phase_since: now,
+        skill: None,
+        calldata: None,
+        transferred_from: offer.transferred_from,
+        muted: false,
+        conference: Vec::new(),
+    }
+}
+
+fn remove_call(s: &mut Session, call_id: &str) -> bool {
+    let before = s.calls.len();
+    s.calls.retain(|c| c.id != call_id);
+    s.calls.len() != before
+}
+
+fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
+    match event {
+        Event::InService => {
+            if !s.agent.is_signed_in() || s.agent == AgentState::SigningIn {
+                set_agent(s, AgentState::Idle, now);
+            }
+            vec![]
+        }
+        Event::ShutDown => {
+            sign_out(s, Some(Notice::info(Msg::SignedOutByGateway)), now);
+            vec![Effect::StopPolling]
+        }
+        Event::Ready | Event::BusyCleared | Event::RestEnded | Event::WrapUpEnded => {
+            set_agent(s, AgentState::Idle, now);
+            vec![]
+        }
+        Event::Busy { reason } => {
+            set_agent(s, AgentState::Busy { reason }, now);
+            vec![]
+        }
+        Event::RestStarted { cause } => {
+            let until = s.requested_rest_secs.take().map(|secs| now + secs * 1000);
+            set_agent(
+                s,
+                AgentState::Rest {
+                    cause,
+                    until,
+                    overdue: false,
+                },
+                now,
+            );
+            vec![]
+        }
+        Event::RestTimeout => {
+            if let AgentState::Rest { overdue, .. } = &mut s.agent {
+                *overdue = true;
+            }
+            vec![]
+        }
+        Event::WrapUp => {
+            set_agent(s, AgentState::WrapUp, now);
+            vec![]
+        }
+        Event::Occupied | Event::AutoAnswered | Event::PhoneReleased => vec![],
+        Event::Ringing(offer) => {
+            let id = offer.call_id.clone();
+            if let Some(call) = s.call_mut(&id) {
+                set_phase(call, CallPhase::Ringing, now);
+            } else {
+                s.calls.push(new_call(offer, CallPhase::Ringing, now));
+            }
+            // Details may have arrived before the ringing event itself.
+            if let Some(pos) = s.early_call_info.iter().position(|(cid, _, _)| *cid == id) {
+                let (_, skill, calldata) = s.early_call_info.remove(pos);
+                if let Some(call) = s.call_mut(&id) {
+                    call.skill = skill.or(call.skill.take());
+                    call.calldata = calldata.or(call.calldata.take());
+                }
+            }
+            vec![]
+        }
+        Event::CallInfo {
+            call_id,
+            skill,
+            calldata,
+        } => {
+            match s.call_mut(&call_id) {
+                Some(call) => {
+                    call.skill = skill.or(call.skill.take());
+                    call.calldata = calldata.or(call.calldata.take());
+                }
+                None => {
+                    // Keep only a few: details for calls that never ring must not pile up.
+                    if s.early_call_info.len() >= 8 {
+                        s.early_call_info.remove(0);
+                    }
+                    s.early_call_info.push((call_id, skill, calldata));
+                }
+            }
+            vec![]
+        }
+        Event::Talking {
+            call_id,
+            caller,
+            called,
+            media,
+            feature,
+        } => {
+            let was_held = s.call(&call_id).is_some_and(|c| c.phase == CallPhase::Held);
+            match s.call_mut(&call_id) {
+                Some(call) => set_phase(call, CallPhase::Talking, now),
+                None => {
+                    let offer = CallOffer {
+                        call_id,
+                        caller,
+                        called,
+                        media,
+                        feature,
+                        ..Default::default()
+                    };
+                    s.calls.push(new_call(offer, CallPhase::Talking, now));
+                }
+            }
+            if was_held {
+                vec![Effect::RefreshHoldList]
+            } else {
+                vec![]
+            }
+        }
+        Event::FarAlerting {
+            call_id, number, ..
+        } => {
+            match s.call_mut(&call_id) {
+                Some(call) => set_phase(call, CallPhase::Dialing { far_alerting: true }, now),
+                None => {
+                    let offer = CallOffer {
+                        call_id,
+                        called: number,
+                        feature: 7,
+                        media: Media::Voice,
+                        ..Default::default()
+                    };
+                    s.calls.push(new_call(
+                        offer,
+                        CallPhase::Dialing { far_alerting: true },
+                        now,
+                    ));
+                }
+            }
+            vec![]
+        }
+        Event::Held { call_id } => {
+            if let Some(call) = s.call_mut(&call_id) {
+                set_phase(call, CallPhase::Held, now);
+            }
+            vec![Effect::RefreshHoldList]
+        }
+        Event::Conference { call_id, partners } => {
+            if let Some(call) = s.call_mut(&call_id) {
+                call.conference = partners;
+                set_phase(call, CallPhase::Talking, now);
+            }
+            vec![]
+        }
+        Event::NoAnswer { call_id } => {
+            remove_call(s, &call_id);
+            vec![]
+        }
+        Event::CallReleased { call_id } | Event::CustomerReleased { call_id, .. } => {
+            let was_held = s.call(&call_id).is_some_and(|c| c.phase == CallPhase::Held);
+            remove_call(s, &call_id);
+            if was_held {
+                vec![Effect::RefreshHoldList]
+            } else {
+                vec![]
+            }
+        }
+        Event::ConnectFailed { call_id }
+        | Event::CallOutFailed { call_id }
+        | Event::ConsultFailed { call_id } => {
+            // A failed outbound leg disappears; a failed transfer leaves the agent on the call.
+            let dialing = s
+                .call(&call_id)
+                .is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
+            if dialing {
+                remove_call(s, &call_id);
+            }
+            s.notice = Some(Notice::error(Msg::ConnectFailed));
+            vec![]
+        }
+        Event::TransferResult { call_id, ok } => {
+            if ok {
+                remove_call(s, &call_id);
+            } else {
+                s.notice = Some(Notice::error(Msg::TransferFailed));
+            }
+            vec![]
+        }
+    }
+}
+
+fn on_success(
+    s: &mut Session,
+    intent: Intent,
+    result: serde_json::Value,
+    now: Millis,
+) -> Vec<Effect> {
+    match intent {
+        Intent::SignIn {
+            agent_id,
+            auto_enter_idle,
+            ..
+        } => {
+            s.agent_id = agent_id;
+            s.auto_enter_idle = auto_enter_idle;
+            s.offer_force_sign_in = false;
+            s.notice = None;
+            s.calls.clear();
+            s.connection = Connection::Online;
+            set_agent(s, AgentState::SigningIn, now);
+            vec![Effect::StartPolling]
+        }
+        Intent::SignOut => {
+            sign_out(s, None, now);
+            vec![Effect::StopPolling]
+        }
+        Intent::Rest { seconds, .. } => {
+            // The confirming event may have overtaken this answer.
+            match &mut s.agent {
+                AgentState::Rest {
+                    until: until @ None,
+                    ..
+                } => *until = Some(s.agent_since + seconds * 1000),
+                _ => s.requested_rest_secs = Some(seconds),
+            }
+            vec![]
+        }
+        Intent::Mute { call_id } | Intent::Unmute { call_id } => {
+            // The gateway sends no mute event: the request's success is the confirmation.
+            let muted = s.call(&call_id).is_some_and(|c| !c.muted);
+            if let Some(call) = s.call_mut(&call_id) {
+                call.muted = muted;
+            }
+            vec![]
+        }
+        Intent::CallOut { number } => {
+            // The result is the new call id; show the dialing call before any event arrives.
+            let call_id = crate::protocol::lenient::value_string(&result);
+            if !call_id.is_empty() && s.call(&call_id).is_none() {
+                let offer = CallOffer {
+                    call_id,
+                    called: number,
+                    feature: 7,
+                    ..Default::default()
+                };
+                s.calls.push(new_call(
+                    offer,
+                    CallPhase::Dialing {
+                        far_alerting: false,
+                    },
+                    now,
+                ));
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -> Vec<Effect> {
+    let mut notice = Notice::error(Msg::GatewayError);
+    notice.code = Some(err.code.clone()).filter(|c| !c.is_empty());
+    notice.detail = Some(err.message.clone()).filter(|m| !m.is_empty());
+    let mut effects = vec![];
+    match (&intent, err.kind) {
+        (Intent::SignIn { .. }, ErrorKind::AlreadySignedIn) => {
+            s.offer_force_sign_in = true;
+            notice.msg = Msg::AlreadySignedIn;
+        }
+        (Intent::SignIn { .. }, ErrorKind::BadCredentials) => notice.msg = Msg::BadCredentials,
+        (Intent::SignOut, ErrorKind::SignOutRefused) => notice.msg = Msg::SignOutInCall,
+        (Intent::Reject { call_id, .. } | Intent::Answer { call_id }, ErrorKind::NoCall) => {
+            remove_call(s, &call_id.clone());
+            notice = Notice {
+                msg: Msg::CallAlreadyGone,
+                ..notice
+            };
+        }
+        (Intent::HangUp { call_id }, ErrorKind::NoCall) => {
+            remove_call(s, &call_id.clone());
+            notice.msg = Msg::CallAlreadyGone;
+        }
+        (_, ErrorKind::SessionLost) => {
+            notice.msg = Msg::SessionLost;
+            sign_out(s, Some(notice), now);
+            return vec![Effect::StopPolling];
+        }
+        (_, ErrorKind::WrongState) => {
+            notice.msg = Msg::WrongState;
+            effects.push(Effect::Resync);
+        }
+        (_, ErrorKind::NoCall) => {
+            notice.msg = Msg::CallAlreadyGone;
+            effects.push(Effect::Resync);
+        }
+        (_, ErrorKind::Unavailable) if err.code.is_empty() => notice.msg = Msg::NetworkError,
+        _ => {}
+    }
+    s.notice = Some(notice);
+    effects
+}
+
+fn agent_from_report(s: &Session, state: ReportedState) -> Option<AgentState> {
+    Some(match state {
+        ReportedState::SignedOut => AgentState::SignedOut {
+            reason: Some(Notice::info(Msg::SignedOutByGateway)),
+        },
+        ReportedState::Idle => AgentState::Idle,
+        ReportedState::Busy => match s.agent {
+            AgentState::Busy { reason } => AgentState::Busy { reason },
+            _ => AgentState::Busy { reason: 0 },
+        },
+        ReportedState::WrapUp => AgentState::WrapUp,
+        ReportedState::Rest => match &s.agent {
+            r @ AgentState::Rest { .. } => r.clone(),
+            _ => AgentState::Rest {
+                cause: 0,
+                until: None,
+                overdue: false,
+            },
+        },
+        // The call queries below carry the truth about calls; the agent state stays.
+        ReportedState::InCall | ReportedState::Unknown => return None,
+    })
+}
+
+fn summary_call(summary: CallSummary, phase: CallPhase, now: Millis) -> Call {
+    let skill = summary.skill.clone();
+    let offer = CallOffer {
+        call_id: summary.call_id,
+        caller: summary.caller,
+        called: summary.called,
+        feature: summary.feature,
+        ..Default::default()
+    };
+    let mut call = new_call(offer, phase, now);
+    call.skill = skill.filter(|s| !s.is_empty());
+    call
+}
+
+fn resync(
+    s: &mut Session,
+    state: ReportedState,
+    current: Option<CallSummary>,
+    held: Vec<CallSummary>,
+    now: Millis,
+) {
+    if let Some(agent) = agent_from_report(s, state) {
+        if let AgentState::SignedOut { reason } = agent {
+            sign_out(s, reason, now);
+            return;
+        }
+        set_agent(s, agent, now);
+    }
+    reconcile_held(s, held, now);
+    match current {
+        Some(c) => match s.call_mut(&c.call_id) {
+            Some(call) if call.phase == CallPhase::Held => set_phase(call, CallPhase::Talking, now),
+            Some(_) => {}
+            None => s.calls.push(summary_call(c, CallPhase::Talking, now)),
+        },
+        None if state != ReportedState::InCall => {
+            s.calls.retain(|c| c.phase == CallPhase::Held);
+        }
+        None => {}
+    }
+}
+
+fn reconcile_held(s: &mut Session, held: Vec<CallSummary>, now: Millis) {
+    // The gateway's list is the truth for held calls: drop ours that it no longer holds.
+    s.calls
+        .retain(|c| c.phase != CallPhase::Held || held.iter().any(|h| h.call_id == c.id));
+    for h in held {
+        match s.call_mut(&h.call_id) {
+            Some(call) => {
+                set_phase(call, CallPhase::Held, now);
+                if call.skill.is_none() {
+                    call.skill = h.skill.filter(|s| !s.is_empty());
+                }
+            }
+            None => s.calls.push(summary_call(h, CallPhase::Held, now)),
+        }
+    }
+}

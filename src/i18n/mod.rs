@@ -1,0 +1,195 @@
+//! zh-CN and en texts. Every key is an enum variant and every variant's match arm holds both
+//! languages, so a missing translation is a compile error, not a blank button.
+
+mod retcodes;
+
+pub use retcodes::{retcode_text, RETCODES};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    Zh,
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// Picks a language from a browser language tag (`navigator.language`).
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// A text the toolbar shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    // Sign-in
+    SignInTitle => "座席签入", "Agent sign-in";
+    AgentId => "工号", "Agent ID";
+    Password => "密码", "Password";
+    PhoneNumber => "电话号码", "Phone number";
+    InitialState => "签入后状态", "State after sign-in";
+    SignIn => "签入", "Sign in";
+    ForceSignIn => "强制签入(接管另一处的会话)", "Sign in here anyway (take over the other session)";
+    SignOut => "签出", "Sign out";
+    AgentIdInvalid => "工号应为 101 到 59999 之间的数字", "The agent ID is a number from 101 to 59999";
+    PasswordMissing => "请输入密码", "Enter the password";
+    PhoneInvalid => "电话号码为 1 到 24 位数字", "The phone number is 1 to 24 digits";
+    AutoEnterIdle => "通话结束后自动示闲", "Become ready automatically after each call";
+    // Agent states
+    StateSignedOut => "未签入", "Signed out";
+    StateSigningIn => "正在签入…", "Signing in…";
+    StateIdle => "空闲", "Ready";
+    StateBusy => "示忙", "Busy";
+    StateRest => "休息", "On break";
+    StateRestOverdue => "休息已超时", "Break time is over";
+    StateWrapUp => "整理态", "Wrap-up";
+    StateRinging => "振铃中", "Ringing";
+    StateTalking => "通话中", "On a call";
+    StateHeld => "保持中", "On hold";
+    StateDialing => "呼出中", "Dialing";
+    Ready => "示闲", "Ready";
+    Busy => "示忙", "Busy";
+    Rest => "休息", "Break";
+    WrapUp => "整理", "Wrap-up";
+    LeaveWrapUp => "结束整理", "End wrap-up";
+    BusyReason => "示忙原因", "Busy reason";
+    NoReason => "无原因", "No reason";
+    RestMinutes => "分钟", "minutes";
+    RestCause => "休息原因", "Break reason";
+    StartRest => "开始休息", "Start break";
+    TimeLeft => "剩余", "left";
+    Cancel => "取消", "Cancel";
+    // Ringing and reject
+    IncomingCall => "来电", "Incoming call";
+    Caller => "主叫", "Caller";
+    Called => "被叫", "Called";
+    Skill => "技能队列", "Skill queue";
+    TransferredFrom => "转接自", "Transferred by";
+    MediaVoice => "语音", "Voice";
+    MediaVideo => "视频", "Video";
+    MediaChat => "文字会话", "Chat";
+    Answer => "接听", "Answer";
+    Reject => "拒接", "Reject";
+    RejectTitle => "拒接这个来电?", "Reject this call?";
+    RejectRequeue => "退回队列,并将我置为示忙", "Return the call to the queue and set me busy";
+    RejectRequeueHint => "其他座席可以接听这个客户;你在示闲之前不会再收到来电。", "Another agent can take this customer; you get no calls until you are ready again.";
+    RejectRelease => "挂断这个来电,我保持空闲", "Release the call and stay ready";
+    RejectReleaseHint => "这个来电被挂断;你马上可以接下一个来电。", "The caller is disconnected; your next call can ring at once.";
+    RejectConfirm => "确认拒接", "Reject the call";
+    // Call panel
+    Inbound => "呼入", "Inbound";
+    Outbound => "呼出", "Outbound";
+    Internal => "内部呼叫", "Internal";
+    HangUp => "挂断", "Hang up";
+    Hold => "保持", "Hold";
+    Retrieve => "取回", "Retrieve";
+    Mute => "静音", "Mute";
+    Unmute => "取消静音", "Unmute";
+    Keypad => "拨号盘", "Keypad";
+    SendDigits => "发送按键", "Send digits";
+    CallOut => "外呼", "Call out";
+    Dial => "拨打", "Dial";
+    NumberToDial => "要拨打的号码", "Number to dial";
+    DialInvalid => "号码为 1 到 24 位,只能含数字、* 和 #", "A number is 1 to 24 characters: digits, * and #";
+    Muted => "已静音", "Muted";
+    // Connection and notices
+    Online => "已连接", "Connected";
+    Offline => "未连接", "Not connected";
+    Reconnecting => "正在重新连接…", "Reconnecting…";
+    Dismiss => "关闭", "Dismiss";
+    Language => "English", "中文";
+    SessionLost => "与网关的会话已失效,请重新签入", "The gateway no longer knows this session; sign in again";
+    SignedOutByGateway => "网关已将你签出", "The gateway signed you out";
+    GatewayError => "网关拒绝了这个操作", "The gateway refused this action";
+    AlreadySignedIn => "这个工号已在别处签入", "This agent is already signed in somewhere else";
+    BadCredentials => "工号或密码错误", "Wrong agent ID or password";
+    SignOutInCall => "通话中不能签出,请先结束通话", "You cannot sign out during a call: finish the call first";
+    CallAlreadyGone => "这个呼叫已经不存在了", "That call is already gone";
+    WrongState => "当前状态不允许这个操作,已重新读取状态", "Your current state does not allow that; the state was re-read";
+    NetworkError => "无法连接网关,请检查网络", "The gateway cannot be reached; check the network";
+    ConnectFailed => "连接对方失败", "The other party could not be reached";
+    TransferFailed => "转接失败,你仍在通话中", "The transfer failed; you are still on the call";
+    Code => "错误码", "Code";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in Msg::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(
+                    !m.text(lang).trim().is_empty(),
+                    "{m:?} has no {lang:?} text"
+                );
+            }
+            assert_ne!(
+                m.text(Lang::Zh),
+                m.text(Lang::En),
+                "{m:?} is not translated"
+            );
+        }
+    }
+
+    #[test]
+    fn language_from_browser_tag() {
+        assert_eq!(Lang::from_tag("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::from_tag("zh-TW"), Lang::Zh);
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour on: the timers on banners and panels.
+pub fn format_elapsed(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    #[test]
+    fn elapsed() {
+        assert_eq!(super::format_elapsed(0), "0:00");
+        assert_eq!(super::format_elapsed(61_999), "1:01");
+        assert_eq!(super::format_elapsed(3_600_000 + 5_000), "1:00:05");
+    }
+}

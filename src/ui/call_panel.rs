@@ -1,0 +1,161 @@
+//! The call panel: the call the agent is on (party, direction, talk timer; hang up, hold,
+//! mute, keypad) and the dialer for calling out.
+
+use super::{tr, use_toolbar};
+use crate::core::actions::{allowed_actions, Action};
+use crate::core::model::{CallPhase, Direction};
+use crate::core::step::Intent;
+use crate::core::validate;
+use crate::i18n::{format_elapsed, Msg};
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ActiveCall {
+    call_id: String,
+    party: String,
+    direction: Direction,
+    dialing: bool,
+    muted: bool,
+    since: u64,
+}
+
+#[component]
+pub fn CallPanel() -> impl IntoView {
+    let tb = use_toolbar();
+    let active = Memo::new(move |_| {
+        tb.session.with(|s| {
+            s.active().map(|c| ActiveCall {
+                call_id: c.id.clone(),
+                party: c.other_party().to_string(),
+                direction: c.direction,
+                dialing: matches!(c.phase, CallPhase::Dialing { .. }),
+                muted: c.muted,
+                since: c.phase_since,
+            })
+        })
+    });
+    let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
+    let can = move |a: Action| allowed.get().contains(a);
+    let keypad_open = RwSignal::new(false);
+
+    let call_view = move || {
+        active.get().map(|c| {
+            let lang = tb.lang.get();
+            let direction = match c.direction {
+                Direction::Inbound => Msg::Inbound,
+                Direction::Outbound => Msg::Outbound,
+                Direction::Internal => Msg::Internal,
+            };
+            let since = c.since;
+            let (hang_id, hold_id, mute_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
+            let muted = c.muted;
+            view! {
+                <section class="ab-call" data-testid="call-panel" aria-label=Msg::StateTalking.text(lang)>
+                    <div class="ab-call__who">
+                        <span class="ab-call__party" data-testid="call-party">{c.party.clone()}</span>
+                        <span class="ab-call__dir">{direction.text(lang)}</span>
+                        {c.dialing.then(|| view! { <span class="ab-call__dir">{Msg::StateDialing.text(lang)}</span> })}
+                        {muted.then(|| view! { <span class="ab-badge" data-testid="muted-badge">{Msg::Muted.text(lang)}</span> })}
+                        <span class="ab-timer" data-testid="call-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                    </div>
+                    <div class="ab-call__actions">
+                        <button type="button" class="ab-btn ab-btn--danger" data-testid="hangup"
+                            disabled=move || !can(Action::HangUp)
+                            on:click=move |_| tb.send(Intent::HangUp { call_id: hang_id.clone() })>
+                            {tr(Msg::HangUp)}
+                        </button>
+                        <button type="button" class="ab-btn" data-testid="hold" disabled=move || !can(Action::Hold)
+                            on:click=move |_| tb.send(Intent::Hold { call_id: hold_id.clone() })>
+                            {tr(Msg::Hold)}
+                        </button>
+                        <button type="button" class="ab-btn" data-testid="mute" aria-pressed=muted.to_string()
+                            disabled=move || !(can(Action::Mute) || can(Action::Unmute))
+                            on:click=move |_| {
+                                let call_id = mute_id.clone();
+                                tb.send(if muted { Intent::Unmute { call_id } } else { Intent::Mute { call_id } })
+                            }>
+                            {if muted { Msg::Unmute.text(lang) } else { Msg::Mute.text(lang) }}
+                        </button>
+                        <button type="button" class="ab-btn" data-testid="keypad-open" aria-expanded=move || keypad_open.get().to_string()
+                            disabled=move || !can(Action::Dtmf) on:click=move |_| keypad_open.update(|o| *o = !*o)>
+                            {tr(Msg::Keypad)}
+                        </button>
+                    </div>
+                    <Show when=move || keypad_open.get() && can(Action::Dtmf)>
+                        <Keypad call_id=c.call_id.clone()/>
+                    </Show>
+                </section>
+            }
+        })
+    };
+
+    view! {
+        {call_view}
+        <Show when=move || can(Action::CallOut)>
+            <Dialer/>
+        </Show>
+    }
+}
+
+/// DTMF keypad for the current call (`seconddialex`).
+#[component]
+fn Keypad(call_id: String) -> impl IntoView {
+    let tb = use_toolbar();
+    let send_digit = move |digit: &'static str| {
+        tb.send(Intent::Dtmf {
+            call_id: call_id.clone(),
+            digits: digit.to_string(),
+        });
+    };
+    let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+    view! {
+        <div class="ab-keypad" role="group" aria-label=tr(Msg::Keypad) data-testid="keypad">
+            {keys.into_iter().map(|k| {
+                let send_digit = send_digit.clone();
+                view! {
+                    <button type="button" class="ab-btn ab-keypad__key" data-testid=format!("dtmf-{k}")
+                        on:click=move |_| send_digit(k)>{k}</button>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Calling out: a number field validated before the request is sent.
+#[component]
+fn Dialer() -> impl IntoView {
+    let tb = use_toolbar();
+    let open = RwSignal::new(false);
+    let number = RwSignal::new(String::new());
+    let tried = RwSignal::new(false);
+    let invalid = move || tried.get() && !validate::dial_number(&number.get());
+    let dial = move || {
+        tried.set(true);
+        let n = number.get_untracked().trim().to_string();
+        if validate::dial_number(&n) {
+            tb.send(Intent::CallOut { number: n });
+            number.set(String::new());
+            tried.set(false);
+            open.set(false);
+        }
+    };
+    view! {
+        <div class="ab-dialer">
+            <button type="button" class="ab-btn" data-testid="dial-open" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {tr(Msg::CallOut)}
+            </button>
+            <Show when=move || open.get()>
+                <form class="ab-dialer__form" novalidate on:submit=move |ev| { ev.prevent_default(); dial(); }>
+                    <input data-testid="dial-number" inputmode="tel" aria-label=tr(Msg::NumberToDial)
+                        aria-invalid=move || invalid().to_string()
+                        prop:value=move || number.get() on:input=move |ev| number.set(event_target_value(&ev))/>
+                    <button type="submit" class="ab-btn ab-btn--primary" data-testid="dial-submit">{tr(Msg::Dial)}</button>
+                    <Show when=invalid>
+                        <span class="ab-field__error" role="alert" data-testid="dial-error">{tr(Msg::DialInvalid)}</span>
+                    </Show>
+                </form>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,277 @@
+//! The toolbar controller: owns the session signal, runs `core::step` on every input and
+//! carries out its effects (requests, the poll loop, resyncs). Components read slices of the
+//! session through it and send intents to it; they never talk to the network or each other.
+
+use crate::config::Config;
+use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
+use crate::core::step::{step, Effect, Input, Intent};
+use crate::core::{ErrorKind, Session};
+use crate::i18n::Lang;
+use crate::net::{warn, GatewayClient, NetError};
+use crate::protocol::huawei::{decode_hold_list, poll_events, AgentStatus, CallRecord};
+use crate::vendor::huawei::{self as hw, Decoded};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The browser's wall clock in milliseconds.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+struct PollHandle {
+    generation: u64,
+    abort: Option<web_sys::AbortController>,
+}
+
+/// Shared through context. `Copy`: every field is an arena handle.
+#[derive(Clone, Copy)]
+pub struct Toolbar {
+    pub session: RwSignal<Session>,
+    pub lang: RwSignal<Lang>,
+    /// Ticks once a second; every timer on screen derives from it (one interval in all).
+    pub clock: RwSignal<u64>,
+    pub config: StoredValue<Config>,
+    client: StoredValue<GatewayClient, LocalStorage>,
+    poll: StoredValue<PollHandle, LocalStorage>,
+}
+
+impl Toolbar {
+    pub fn new(config: Config, lang: Lang) -> Toolbar {
+        Toolbar {
+            session: RwSignal::new(Session::default()),
+            lang: RwSignal::new(lang),
+            clock: RwSignal::new(now_ms()),
+            client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
+            config: StoredValue::new(config),
+            poll: StoredValue::new_local(PollHandle {
+                generation: 0,
+                abort: None,
+            }),
+        }
+    }
+
+    /// Feeds one input to the state machine and carries out what it asks for.
+    pub fn apply(&self, input: Input) {
+        let Some(mut next) = self.session.try_get_untracked() else {
+            return;
+        };
+        let effects = step(&mut next, input, now_ms());
+        // Only notify views when something changed (polls answer every few seconds).
+        if self.session.with_untracked(|s| *s != next) {
+            self.session.set(next);
+        }
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// Sends what the agent asked for; the outcome comes back as an input.
+    pub fn send(&self, intent: Intent) {
+        let agent_id = match &intent {
+            Intent::SignIn { agent_id, .. } => agent_id.clone(),
+            _ => self.session.with_untracked(|s| s.agent_id.clone()),
+        };
+        let request = hw::request(&intent, &agent_id);
+        let Some(client) = self.client.try_get_value() else {
+            return;
+        };
+        if matches!(intent, Intent::SignIn { .. }) {
+            self.stop_polling();
+            client.forget_guid();
+        }
+        let this = *self;
+        spawn_local(async move {
+            let result = client.call(&request).await;
+            this.apply(Input::Done { intent, result });
+        });
+    }
+
+    fn run(&self, effect: Effect) {
+        match effect {
+            Effect::StartPolling => self.start_polling(),
+            Effect::StopPolling => self.stop_polling(),
+            Effect::Resync => self.resync(),
+            Effect::RefreshHoldList => self.refresh_hold_list(),
+        }
+    }
+
+    pub fn stop_polling(&self) {
+        self.poll.try_update_value(|p| {
+            p.generation += 1;
+            if let Some(abort) = p.abort.take() {
+                abort.abort();
+            }
+        });
+    }
+
+    fn start_polling(&self) {
+        self.stop_polling();
+        let Ok(abort) = web_sys::AbortController::new() else {
+            warn("agentbar: no AbortController; cannot poll");
+            return;
+        };
+        let signal = abort.signal();
+        let Some(generation) = self.poll.try_update_value(|p| {
+            p.abort = Some(abort);
+            p.generation
+        }) else {
+            return;
+        };
+        let this = *self;
+        spawn_local(async move { this.poll_loop(generation, signal).await });
+    }
+
+    fn is_current(&self, generation: u64) -> bool {
+        self.poll
+            .try_with_value(|p| p.generation == generation)
+            .unwrap_or(false)
+    }
+
+    /// Exactly one poll is in flight: the loop awaits each answer before the next request,
+    /// and a newer loop (or sign-out) bumps the generation and aborts this one's fetch.
+    async fn poll_loop(self, generation: u64, signal: web_sys::AbortSignal) {
+        let policy = PollPolicy::default();
+        let mut tracker = PollTracker::default();
+        loop {
+            let Some(client) = self.client.try_get_value() else {
+                return;
+            };
+            let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
+            let answer = client
+                .send(&hw::poll_request(&agent_id), Some(&signal))
+                .await;
+            if !self.is_current(generation) {
+                return;
+            }
+            let outcome = match answer {
+                Err(NetError::Aborted) => return,
+                Err(NetError::Transport(m)) => {
+                    warn(&format!("agentbar: poll failed: {m}"));
+                    PollOutcome::Transport(m)
+                }
+                Ok(envelope) if envelope.is_ok() => {
+                    let polled = poll_events(&envelope);
+                    for skipped in &polled.skipped {
+                        warn(&format!("agentbar: skipped {skipped}"));
+                    }
+                    let any = !polled.events.is_empty();
+                    // The stream is alive: clear "reconnecting" before applying the events.
+                    self.apply(Input::PollAlive);
+                    for raw in polled.events {
+                        match hw::decode_event(&raw) {
+                            Decoded::Event(e) => self.apply(Input::Event(e)),
+                            Decoded::Ignored => {}
+                            Decoded::Unknown(t) => {
+                                warn(&format!("agentbar: skipped unknown event {t}"))
+                            }
+                        }
+                        if !self.is_current(generation) {
+                            return;
+                        }
+                    }
+                    if any {
+                        PollOutcome::Events
+                    } else {
+                        PollOutcome::Empty
+                    }
+                }
+                Ok(envelope) => PollOutcome::Gateway(hw::error_of(&envelope)),
+            };
+            match tracker.next(&policy, outcome, js_sys::Math::random()) {
+                Next::PollAfter { delay_ms, failing } => {
+                    if failing > 0 {
+                        self.apply(Input::PollFailing { attempt: failing });
+                    }
+                    if delay_ms > 0 {
+                        gloo_timers::future::TimeoutFuture::new(
+                            delay_ms.min(u32::MAX as u64) as u32
+                        )
+                        .await;
+                    }
+                }
+                Next::Stop(err) => {
+                    self.apply(Input::SessionLost(err));
+                    return;
+                }
+            }
+            if !self.is_current(generation) {
+                return;
+            }
+        }
+    }
+
+    /// Re-reads state, current call and hold list (after an error or a reconnect).
+    fn resync(&self) {
+        let Some(client) = self.client.try_get_value() else {
+            return;
+        };
+        let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
+        let this = *self;
+        spawn_local(async move {
+            let status = match client.call(&hw::status_request(&agent_id)).await {
+                Ok(v) => serde_json::from_value::<AgentStatus>(v).unwrap_or_default(),
+                Err(e) if e.kind == ErrorKind::SessionLost => {
+                    return this.apply(Input::SessionLost(e))
+                }
+                Err(e) => {
+                    return warn(&format!(
+                        "agentbar: resync failed: {} {}",
+                        e.code, e.message
+                    ))
+                }
+            };
+            let current = client
+                .call(&hw::callinfo_request(&agent_id))
+                .await
+                .ok()
+                .and_then(|v| serde_json::from_value::<CallRecord>(v).ok())
+                .filter(|c| !c.callid.is_empty())
+                .map(|c| hw::call_summary(&c));
+            let held = this
+                .fetch_hold_list(&client, &agent_id)
+                .await
+                .unwrap_or_default();
+            this.apply(Input::Resynced {
+                state: hw::reported_state(status.agent_state),
+                current,
+                held,
+            });
+        });
+    }
+
+    fn refresh_hold_list(&self) {
+        let Some(client) = self.client.try_get_value() else {
+            return;
+        };
+        let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
+        let this = *self;
+        spawn_local(async move {
+            if let Some(held) = this.fetch_hold_list(&client, &agent_id).await {
+                this.apply(Input::HoldList(held));
+            }
+        });
+    }
+
+    async fn fetch_hold_list(
+        &self,
+        client: &GatewayClient,
+        agent_id: &str,
+    ) -> Option<Vec<crate::core::step::CallSummary>> {
+        match client.call(&hw::holdlist_request(agent_id)).await {
+            Ok(v) => Some(decode_hold_list(&v).iter().map(hw::call_summary).collect()),
+            Err(e) if e.kind == ErrorKind::NoHeldCall => Some(Vec::new()),
+            Err(e) => {
+                warn(&format!(
+                    "agentbar: hold list failed: {} {}",
+                    e.code, e.message
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// The toolbar of the surrounding component tree.
+pub fn use_toolbar() -> Toolbar {
+    expect_context::<Toolbar>()
+}

@@ -1,0 +1,456 @@
+//! The documented CC-Gateway event sequences (cc-gateway.md §3, §6, §9; seed 004), fed as raw
+//! JSON through the decoder and the state machine, event by event.
+
+use agentbar::core::actions::Action;
+use agentbar::core::model::{AgentState, CallPhase, Connection};
+use agentbar::core::step::{step, Effect, InitialState, Input, Intent, RejectMode};
+use agentbar::core::{allowed_actions, ErrorKind, GatewayError, Media, Session};
+use agentbar::i18n::Msg;
+use agentbar::protocol::huawei::{decode_envelope, poll_events};
+use agentbar::vendor::huawei::{decode_event, Decoded};
+use serde_json::{json, Value};
+
+/// Decodes one poll body and steps every event in it; returns all effects.
+fn poll(s: &mut Session, body: Value, now: u64) -> Vec<Effect> {
+    let env = decode_envelope(&body.to_string()).expect("an envelope");
+    let mut effects = vec![];
+    for raw in poll_events(&env).events {
+        match decode_event(&raw) {
+            Decoded::Event(e) => effects.extend(step(s, Input::Event(e), now)),
+            other => panic!("{} did not decode: {other:?}", raw.event_type),
+        }
+    }
+    effects
+}
+
+fn ev(event_type: &str, content: Value) -> Value {
+    json!({"message": "", "retcode": "0", "event": {"eventType": event_type, "workNo": "101", "content": content, "eventGenTime": 1_700_000_000_000u64}})
+}
+
+fn signed_in(auto_enter_idle: bool) -> Session {
+    let mut s = Session::default();
+    let intent = Intent::SignIn {
+        agent_id: "101".into(),
+        password: "agent123".into(),
+        phone: "70001".into(),
+        initial: InitialState::Idle,
+        force: false,
+        auto_enter_idle,
+    };
+    assert_eq!(
+        step(
+            &mut s,
+            Input::Done {
+                intent,
+                result: Ok(Value::Null)
+            },
+            0
+        ),
+        vec![Effect::StartPolling]
+    );
+    assert_eq!(s.agent, AgentState::SigningIn);
+    poll(&mut s, ev("AgentOther_InService", Value::Null), 1);
+    poll(&mut s, ev("AgentState_Ready", Value::Null), 2);
+    assert_eq!(s.agent, AgentState::Idle);
+    s
+}
+
+fn ring(s: &mut Session, callid: &str, now: u64) {
+    poll(
+        s,
+        ev(
+            "AgentEvent_Ringing",
+            json!({"caller": "13800000000", "called": "4001", "callid": callid, "type": "main",
+                   "feature": 0, "mediaAbility": 1, "transfer": "no", "transfrom": ""}),
+        ),
+        now,
+    );
+}
+
+#[test]
+fn sign_in_busy_and_wrapup_sequences() {
+    for (events, expected) in [
+        (
+            vec!["AgentOther_InService", "AgentState_Ready"],
+            AgentState::Idle,
+        ),
+        (
+            vec![
+                "AgentOther_InService",
+                "AgentState_Ready",
+                "AgentState_SetNotReady_Success",
+            ],
+            AgentState::Busy { reason: 0 },
+        ),
+        (
+            vec![
+                "AgentOther_InService",
+                "AgentState_Ready",
+                "AgentState_Work",
+            ],
+            AgentState::WrapUp,
+        ),
+    ] {
+        let mut s = Session {
+            agent: AgentState::SigningIn,
+            ..Default::default()
+        };
+        for e in events {
+            poll(&mut s, ev(e, Value::Null), 5);
+        }
+        assert_eq!(s.agent, expected);
+    }
+}
+
+#[test]
+fn inbound_answer_customer_release_back_to_ready() {
+    let mut s = signed_in(true);
+    // Details may come before the ring itself.
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Incoming_CallInfo",
+            json!({"callId": "1501127996-2", "skillName": "VIP", "skillId": 2, "caller": "13800000000", "called": "4001"}),
+        ),
+        9,
+    );
+    ring(&mut s, "1501127996-2", 10);
+    let call = s.ringing().expect("ringing");
+    assert_eq!(
+        (call.caller.as_str(), call.skill.as_deref(), call.media),
+        ("13800000000", Some("VIP"), Media::Voice)
+    );
+    let actions = allowed_actions(&s);
+    assert!(actions.contains(Action::Answer) && actions.contains(Action::Reject));
+    assert!(
+        !actions.contains(Action::SignOut),
+        "no sign-out while a call rings"
+    );
+
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Talking",
+            json!({"caller": "13800000000", "called": "4001", "callid": "1501127996-2", "feature": 0, "mediaAbility": 1}),
+        ),
+        20,
+    );
+    assert_eq!(
+        s.active().map(|c| (c.phase, c.phase_since)),
+        Some((CallPhase::Talking, 20))
+    );
+    assert!(allowed_actions(&s).contains(Action::Hold));
+
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Customer_Release",
+            json!({"callid": "1501127996-2", "number": "13800000000"}),
+        ),
+        30,
+    );
+    poll(
+        &mut s,
+        ev("AgentEvent_Call_Release", json!("1501127996-2")),
+        30,
+    );
+    poll(
+        &mut s,
+        ev("AgentOther_PhoneRelease", json!({"phoneState": 3})),
+        30,
+    );
+    poll(&mut s, ev("AgentState_Ready", Value::Null), 31);
+    assert!(s.calls.is_empty());
+    assert_eq!(s.agent, AgentState::Idle);
+}
+
+#[test]
+fn after_a_call_without_autoenteridle_the_agent_is_in_wrapup() {
+    let mut s = signed_in(false);
+    ring(&mut s, "7-1", 10);
+    poll(
+        &mut s,
+        ev("AgentEvent_Talking", json!({"callid": "7-1"})),
+        11,
+    );
+    poll(&mut s, ev("AgentEvent_Call_Release", json!("7-1")), 12);
+    poll(
+        &mut s,
+        ev("AgentOther_PhoneRelease", json!({"phoneState": 2})),
+        12,
+    );
+    poll(&mut s, ev("AgentState_Work", Value::Null), 12);
+    assert_eq!(s.agent, AgentState::WrapUp);
+    assert!(allowed_actions(&s).contains(Action::LeaveWrapUp));
+}
+
+#[test]
+fn reject_mode_1_requeues_and_sets_busy() {
+    let mut s = signed_in(true);
+    ring(&mut s, "1455885056-1095", 10);
+    poll(
+        &mut s,
+        ev("AgentEvent_No_Answer", json!("1455885056-1095")),
+        11,
+    );
+    assert!(s.ringing().is_none(), "the banner goes away on No_Answer");
+    poll(&mut s, ev("AgentState_SetNotReady_Success", json!(7)), 11);
+    assert_eq!(s.agent, AgentState::Busy { reason: 7 });
+}
+
+#[test]
+fn reject_mode_2_releases_and_stays_ready() {
+    let mut s = signed_in(true);
+    ring(&mut s, "1455885056-1096", 10);
+    poll(
+        &mut s,
+        ev("AgentEvent_No_Answer", json!({"callid": "1455885056-1096"})),
+        11,
+    );
+    poll(
+        &mut s,
+        ev("AgentOther_PhoneRelease", json!({"phoneState": 2})),
+        11,
+    );
+    poll(&mut s, ev("AgentState_Ready", Value::Null), 11);
+    assert_eq!(s.agent, AgentState::Idle);
+    assert!(s.calls.is_empty());
+}
+
+#[test]
+fn reject_of_a_call_that_is_gone_says_so_and_closes() {
+    let mut s = signed_in(true);
+    ring(&mut s, "9-9", 10);
+    let intent = Intent::Reject {
+        call_id: "9-9".into(),
+        mode: RejectMode::Release,
+    };
+    let err = GatewayError {
+        kind: ErrorKind::NoCall,
+        code: "200-002".into(),
+        message: "no call".into(),
+    };
+    step(
+        &mut s,
+        Input::Done {
+            intent,
+            result: Err(err),
+        },
+        11,
+    );
+    assert!(s.ringing().is_none());
+    let notice = s.notice.expect("a notice");
+    assert_eq!(
+        (notice.msg, notice.code.as_deref()),
+        (Msg::CallAlreadyGone, Some("200-002"))
+    );
+}
+
+#[test]
+fn callout_dials_then_talks_or_fails() {
+    let mut s = signed_in(true);
+    let intent = Intent::CallOut {
+        number: "013800000000".into(),
+    };
+    step(
+        &mut s,
+        Input::Done {
+            intent,
+            result: Ok(json!("1700000000-5")),
+        },
+        10,
+    );
+    assert_eq!(
+        s.active().map(|c| c.phase),
+        Some(CallPhase::Dialing {
+            far_alerting: false
+        })
+    );
+    poll(&mut s, ev("AgentState_Busy", Value::Null), 10);
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Customer_Alerting",
+            json!({"callid": "1700000000-5", "otherPhone": "013800000000", "type": "main"}),
+        ),
+        11,
+    );
+    assert_eq!(
+        s.active().map(|c| c.phase),
+        Some(CallPhase::Dialing { far_alerting: true })
+    );
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Talking",
+            json!({"callid": "1700000000-5", "caller": "4001", "called": "013800000000", "feature": 7}),
+        ),
+        12,
+    );
+    let call = s.active().expect("talking");
+    assert_eq!(
+        (call.phase, call.other_party()),
+        (CallPhase::Talking, "013800000000")
+    );
+
+    let mut s = signed_in(true);
+    poll(
+        &mut s,
+        ev(
+            "AgentEvent_Customer_Alerting",
+            json!({"callid": "2-2", "otherPhone": "555"}),
+        ),
+        11,
+    );
+    poll(&mut s, ev("AgentEvent_Call_Out_Fail", json!("2-2")), 12);
+    assert!(s.calls.is_empty());
+    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::ConnectFailed));
+}
+
+#[test]
+fn hold_and_retrieve_refresh_the_hold_list() {
+    let mut s = signed_in(true);
+    ring(&mut s, "3-1", 10);
+    poll(
+        &mut s,
+        ev("AgentEvent_Talking", json!({"callid": "3-1"})),
+        11,
+    );
+    assert_eq!(
+        poll(&mut s, ev("AgentEvent_Hold", json!("3-1")), 12),
+        vec![Effect::RefreshHoldList]
+    );
+    assert_eq!(s.held().count(), 1);
+    assert!(allowed_actions(&s).contains(Action::Retrieve));
+    assert_eq!(
+        poll(
+            &mut s,
+            ev("AgentEvent_Talking", json!({"callid": "3-1"})),
+            13
+        ),
+        vec![Effect::RefreshHoldList]
+    );
+    assert_eq!(s.held().count(), 0);
+}
+
+#[test]
+fn session_loss_signs_out_with_the_reason_and_stops_polling() {
+    let mut s = signed_in(true);
+    ring(&mut s, "4-1", 10);
+    let err = GatewayError {
+        kind: ErrorKind::SessionLost,
+        code: "100-006".into(),
+        message: "not login".into(),
+    };
+    assert_eq!(
+        step(&mut s, Input::SessionLost(err), 20),
+        vec![Effect::StopPolling]
+    );
+    let AgentState::SignedOut { reason: Some(n) } = &s.agent else {
+        panic!("{:?}", s.agent)
+    };
+    assert_eq!(
+        (n.msg, n.code.as_deref()),
+        (Msg::SessionLost, Some("100-006"))
+    );
+    assert!(s.calls.is_empty());
+    assert_eq!(s.connection, Connection::Offline);
+}
+
+#[test]
+fn sign_out_during_a_call_is_refused_with_a_clear_message() {
+    let mut s = signed_in(true);
+    let err = GatewayError {
+        kind: ErrorKind::SignOutRefused,
+        code: "100-010".into(),
+        message: String::new(),
+    };
+    step(
+        &mut s,
+        Input::Done {
+            intent: Intent::SignOut,
+            result: Err(err),
+        },
+        20,
+    );
+    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::SignOutInCall));
+    assert!(s.agent.is_signed_in());
+}
+
+#[test]
+fn already_signed_in_offers_force_sign_in() {
+    let mut s = Session::default();
+    let intent = Intent::SignIn {
+        agent_id: "101".into(),
+        password: "x".into(),
+        phone: "70001".into(),
+        initial: InitialState::Idle,
+        force: false,
+        auto_enter_idle: true,
+    };
+    let err = GatewayError {
+        kind: ErrorKind::AlreadySignedIn,
+        code: "100-002".into(),
+        message: String::new(),
+    };
+    step(
+        &mut s,
+        Input::Done {
+            intent,
+            result: Err(err),
+        },
+        1,
+    );
+    assert!(s.offer_force_sign_in);
+    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::AlreadySignedIn));
+}
+
+#[test]
+fn reconnecting_then_alive_asks_for_a_resync() {
+    let mut s = signed_in(true);
+    step(&mut s, Input::PollFailing { attempt: 1 }, 100);
+    step(&mut s, Input::PollFailing { attempt: 2 }, 900);
+    assert_eq!(
+        s.connection,
+        Connection::Reconnecting {
+            attempt: 2,
+            since: 100
+        }
+    );
+    assert_eq!(step(&mut s, Input::PollAlive, 1000), vec![Effect::Resync]);
+    assert_eq!(s.connection, Connection::Online);
+}
+
+#[test]
+fn rest_counts_down_from_the_requested_time() {
+    let mut s = signed_in(true);
+    s.requested_rest_secs = Some(900);
+    poll(
+        &mut s,
+        ev("AgentState_SetRest_Success", json!({"reason": 3})),
+        1000,
+    );
+    assert_eq!(
+        s.agent,
+        AgentState::Rest {
+            cause: 3,
+            until: Some(901_000),
+            overdue: false
+        }
+    );
+    poll(&mut s, ev("AgentState_Rest_Timeout", Value::Null), 901_000);
+    assert_eq!(
+        s.agent,
+        AgentState::Rest {
+            cause: 3,
+            until: Some(901_000),
+            overdue: true
+        }
+    );
+    poll(
+        &mut s,
+        ev("AgentState_CancelRest_Success", Value::Null),
+        902_000,
+    );
+    assert_eq!(s.agent, AgentState::Idle);
+}
