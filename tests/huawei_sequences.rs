@@ -355,6 +355,11 @@ fn session_loss_signs_out_with_the_reason_and_stops_polling() {
     );
     assert!(s.calls.is_empty());
     assert_eq!(s.connection, Connection::Offline);
+    assert_eq!(
+        s.notice.as_ref().map(|n| n.msg),
+        Some(Msg::SessionLost),
+        "the reason is shown"
+    );
 }
 
 #[test]

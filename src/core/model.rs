@@ -259,6 +259,16 @@ impl DisplayState {
 }
 
 impl Session {
+    /// When what the state bar shows began: the call's phase when a call is shown, else the
+    /// agent's state.
+    pub fn display_since(&self) -> Millis {
+        let call = self
+            .active()
+            .or_else(|| self.held().next())
+            .or_else(|| self.ringing());
+        call.map_or(self.agent_since, |c| c.phase_since)
+    }
+
     pub fn display_state(&self) -> DisplayState {
         if let Some(call) = self.active() {
             return match call.phase {

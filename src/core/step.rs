@@ -215,6 +215,10 @@ fn sign_out(s: &mut Session, reason: Option<Notice>, now: Millis) {
     s.calls.clear();
     s.connection = Connection::Offline;
     s.offer_force_sign_in = false;
+    // The reason stays on screen above the sign-in form until dismissed.
+    if reason.is_some() {
+        s.notice = reason.clone();
+    }
     set_agent(s, AgentState::SignedOut { reason }, now);
 }
 

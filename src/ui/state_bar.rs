@@ -11,7 +11,7 @@ use leptos::prelude::*;
 pub fn StateBar() -> impl IntoView {
     let tb = use_toolbar();
     let display = Memo::new(move |_| tb.session.with(|s| s.display_state()));
-    let since = Memo::new(move |_| tb.session.with(|s| s.agent_since));
+    let since = Memo::new(move |_| tb.session.with(|s| s.display_since()));
     let rest_until = Memo::new(move |_| {
         tb.session.with(|s| match s.agent {
             AgentState::Rest { until, .. } => until,
