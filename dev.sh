@@ -98,7 +98,7 @@ run_tests() {
   log "host tests: core, protocol, simulator"
   cargo test --workspace
   log "browser tests: wasm-bindgen-test in headless Chromium"
-  cargo test -p agentbar --target wasm32-unknown-unknown
+  cargo test -p agentbar --target wasm32-unknown-unknown --test browser
   log "release build (trunk + wasm-opt)"
   trunk build --release
   build_sim

@@ -49,11 +49,7 @@ impl Config {
                         .split(';')
                         .filter_map(|item| {
                             let (code, name) = item.split_once(':')?;
-                            let code: i64 = code
-                                .trim()
-                                .parse()
-                                .ok()
-                                .filter(|c| (200..=250).contains(c))?;
+                            let code: i64 = code.trim().parse().ok().filter(|c| (200..=250).contains(c))?;
                             Some((code, name.trim().to_string())).filter(|(_, n)| !n.is_empty())
                         })
                         .collect();
@@ -83,14 +79,8 @@ mod tests {
         ]);
         assert_eq!(c.gateway, "https://gw.example:8043");
         assert_eq!(c.agent_id, "101");
-        assert_eq!(
-            c.busy_reasons,
-            vec![(200, "Lunch".into()), (201, "Coaching".into())]
-        );
+        assert_eq!(c.busy_reasons, vec![(200, "Lunch".into()), (201, "Coaching".into())]);
         assert_eq!(c.lang, Some(Lang::Zh));
-        assert_eq!(
-            Config::from_params([("busyReasons", "")]).busy_reasons,
-            Config::default().busy_reasons
-        );
+        assert_eq!(Config::from_params([("busyReasons", "")]).busy_reasons, Config::default().busy_reasons);
     }
 }

@@ -15,11 +15,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn ringing_session(caller: &str) -> Session {
-    let mut s = Session {
-        agent_id: "101".into(),
-        agent: AgentState::Idle,
-        ..Default::default()
-    };
+    let mut s = Session { agent_id: "101".into(), agent: AgentState::Idle, ..Default::default() };
     step(
         &mut s,
         Input::Event(Event::CallInfo {
@@ -38,11 +34,7 @@ fn ringing_session(caller: &str) -> Session {
         transferred_from: Some("205".into()),
         assistant: false,
     };
-    step(
-        &mut s,
-        Input::Event(Event::Ringing(offer)),
-        js_sys::Date::now() as u64,
-    );
+    step(&mut s, Input::Event(Event::Ringing(offer)), js_sys::Date::now() as u64);
     s
 }
 
@@ -50,10 +42,7 @@ fn ringing_session(caller: &str) -> Session {
 fn mount_banner(session: Session, lang: Lang) -> (Toolbar, web_sys::HtmlElement) {
     let toolbar = Toolbar::new(Config::default(), lang);
     toolbar.session.set(session);
-    let host: web_sys::HtmlElement = document()
-        .create_element("section")
-        .unwrap()
-        .unchecked_into();
+    let host: web_sys::HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
     leptos::mount::mount_to(host.clone(), move || {
         provide_context(toolbar);
@@ -64,16 +53,11 @@ fn mount_banner(session: Session, lang: Lang) -> (Toolbar, web_sys::HtmlElement)
 }
 
 fn find(host: &web_sys::HtmlElement, testid: &str) -> Option<web_sys::HtmlElement> {
-    host.query_selector(&format!("[data-testid='{testid}']"))
-        .unwrap()
-        .map(|e| e.unchecked_into())
+    host.query_selector(&format!("[data-testid='{testid}']")).unwrap().map(|e| e.unchecked_into())
 }
 
 fn text(host: &web_sys::HtmlElement, testid: &str) -> String {
-    find(host, testid)
-        .unwrap_or_else(|| panic!("no {testid}"))
-        .text_content()
-        .unwrap_or_default()
+    find(host, testid).unwrap_or_else(|| panic!("no {testid}")).text_content().unwrap_or_default()
 }
 
 fn press_escape() {
@@ -91,16 +75,10 @@ async fn banner_shows_the_ringing_call() {
     assert_eq!(text(&host, "ringing-called"), "4001");
     assert_eq!(text(&host, "ringing-skill"), "VIP");
     assert_eq!(text(&host, "ringing-transfer"), "205");
-    assert!(
-        text(&host, "ringing-banner").contains("Chat"),
-        "media is shown"
-    );
+    assert!(text(&host, "ringing-banner").contains("Chat"), "media is shown");
     assert_eq!(text(&host, "ringing-timer"), "0:00");
     assert!(find(&host, "answer").is_some());
-    assert!(
-        find(&host, "reject-dialog").is_none(),
-        "the dialog waits for a click"
-    );
+    assert!(find(&host, "reject-dialog").is_none(), "the dialog waits for a click");
 }
 
 #[wasm_bindgen_test]
@@ -110,16 +88,9 @@ async fn reject_opens_the_dialog_with_two_plain_choices_and_escape_cancels() {
     find(&host, "reject").unwrap().click();
     leptos::task::tick().await;
     let dialog = text(&host, "reject-dialog");
-    assert!(
-        dialog.contains("Return the call to the queue and set me busy"),
-        "{dialog}"
-    );
-    assert!(
-        dialog.contains("Release the call and stay ready"),
-        "{dialog}"
-    );
-    let confirm: web_sys::HtmlButtonElement =
-        find(&host, "reject-confirm").unwrap().unchecked_into();
+    assert!(dialog.contains("Return the call to the queue and set me busy"), "{dialog}");
+    assert!(dialog.contains("Release the call and stay ready"), "{dialog}");
+    let confirm: web_sys::HtmlButtonElement = find(&host, "reject-confirm").unwrap().unchecked_into();
     assert!(confirm.disabled(), "no mode chosen yet");
     find(&host, "reject-mode-release").unwrap().click();
     leptos::task::tick().await;
@@ -127,10 +98,7 @@ async fn reject_opens_the_dialog_with_two_plain_choices_and_escape_cancels() {
     press_escape();
     leptos::task::tick().await;
     assert!(find(&host, "reject-dialog").is_none(), "Escape cancels");
-    assert!(
-        find(&host, "ringing-banner").is_some(),
-        "the call still rings"
-    );
+    assert!(find(&host, "ringing-banner").is_some(), "the call still rings");
 }
 
 #[wasm_bindgen_test]
@@ -150,9 +118,7 @@ async fn banner_goes_away_when_the_call_is_taken_back() {
     leptos::task::tick().await;
     find(&host, "reject").unwrap().click();
     leptos::task::tick().await;
-    toolbar.apply(Input::Event(Event::NoAnswer {
-        call_id: "1501127996-2".into(),
-    }));
+    toolbar.apply(Input::Event(Event::NoAnswer { call_id: "1501127996-2".into() }));
     leptos::task::tick().await;
     assert!(find(&host, "ringing-banner").is_none());
     assert!(find(&host, "reject-dialog").is_none());
@@ -164,8 +130,5 @@ async fn caller_numbers_carrying_markup_render_as_text() {
     let (_, host) = mount_banner(ringing_session(payload), Lang::En);
     leptos::task::tick().await;
     assert_eq!(text(&host, "ringing-caller"), payload);
-    assert!(
-        host.query_selector("img").unwrap().is_none(),
-        "no element was created from the caller"
-    );
+    assert!(host.query_selector("img").unwrap().is_none(), "no element was created from the caller");
 }

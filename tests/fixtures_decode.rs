@@ -9,9 +9,7 @@ use std::fs;
 use std::path::Path;
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/huawei")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/huawei").join(name);
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -33,20 +31,12 @@ fn seed_001_hold_list_decodes_field_for_field() {
         (7, "1501127996-2", "10086", "70943", "voice")
     );
     assert_eq!(
-        (
-            first.callskillid,
-            first.orgicallednum.as_deref(),
-            first.calldata.as_deref()
-        ),
+        (first.callskillid, first.orgicallednum.as_deref(), first.calldata.as_deref()),
         (Some(0), None, None)
     );
     assert_eq!((first.begintime, first.endtime), (None, None));
     assert_eq!(
-        (
-            held[1].callid.as_str(),
-            held[1].called.as_str(),
-            held[1].callskill.as_str()
-        ),
+        (held[1].callid.as_str(), held[1].called.as_str(), held[1].callskill.as_str()),
         ("1501127920-0", "70941", "")
     );
 }
@@ -54,8 +44,7 @@ fn seed_001_hold_list_decodes_field_for_field() {
 #[test]
 fn seed_002_media_transfer_request_and_response_decode() {
     let body: MediaTransferBody =
-        serde_json::from_str(&fixture("mediacall_transfer_request_seed002.json"))
-            .expect("seed 002 body");
+        serde_json::from_str(&fixture("mediacall_transfer_request_seed002.json")).expect("seed 002 body");
     assert_eq!(
         body,
         MediaTransferBody {
@@ -73,8 +62,8 @@ fn seed_002_media_transfer_request_and_response_decode() {
     let seed: serde_json::Value =
         serde_json::from_str(&fixture("mediacall_transfer_request_seed002.json")).unwrap();
     assert_eq!(ours, seed);
-    let env = decode_envelope(&fixture("mediacall_transfer_response_seed002.json"))
-        .expect("seed 002 response");
+    let env =
+        decode_envelope(&fixture("mediacall_transfer_response_seed002.json")).expect("seed 002 response");
     assert!(env.is_ok());
     assert_eq!(env.message, "success");
 }
@@ -83,13 +72,7 @@ fn seed_002_media_transfer_request_and_response_decode() {
 fn seed_004_reject_request_and_response_decode() {
     let body: RejectBody =
         serde_json::from_str(&fixture("reject_request_seed004.json")).expect("seed 004 body");
-    assert_eq!(
-        body,
-        RejectBody {
-            callid: "1455885056-1095".into(),
-            mode: 1
-        }
-    );
+    assert_eq!(body, RejectBody { callid: "1455885056-1095".into(), mode: 1 });
     let env = decode_envelope(&fixture("reject_response_seed004.json")).expect("seed 004 response");
     assert!(env.is_ok());
 }

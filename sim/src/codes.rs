@@ -58,18 +58,12 @@ pub struct Fail {
 impl Fail {
     /// Failure with the code's standard message.
     pub fn code(code: &str) -> Fail {
-        Fail {
-            code: code.to_string(),
-            message: message_for(code).to_string(),
-        }
+        Fail { code: code.to_string(), message: message_for(code).to_string() }
     }
 
     /// Failure with the standard message plus a detail saying what exactly was wrong.
     pub fn detail(code: &str, detail: impl std::fmt::Display) -> Fail {
-        Fail {
-            code: code.to_string(),
-            message: format!("{}: {detail}", message_for(code)),
-        }
+        Fail { code: code.to_string(), message: format!("{}: {detail}", message_for(code)) }
     }
 
     /// 000-002 with a detail: the most common refusal of bad input.

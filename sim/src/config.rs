@@ -350,13 +350,9 @@ fn merge_patch<T: Serialize + serde::de::DeserializeOwned>(
     target: &mut T,
     patch: &serde_json::Value,
 ) -> Result<(), String> {
-    let patch = patch
-        .as_object()
-        .ok_or_else(|| "expected a JSON object".to_string())?;
+    let patch = patch.as_object().ok_or_else(|| "expected a JSON object".to_string())?;
     let mut current = serde_json::to_value(&*target).map_err(|e| e.to_string())?;
-    let obj = current
-        .as_object_mut()
-        .ok_or_else(|| "internal: not an object".to_string())?;
+    let obj = current.as_object_mut().ok_or_else(|| "internal: not an object".to_string())?;
     for (key, value) in patch {
         if !obj.contains_key(key) {
             return Err(format!("unknown key `{key}`"));
@@ -370,13 +366,7 @@ fn merge_patch<T: Serialize + serde::de::DeserializeOwned>(
 impl Default for SimConfig {
     /// The built-in demo directory (documented in sim/README.md).
     fn default() -> Self {
-        let names = [
-            "Alice Chen",
-            "Bob Li",
-            "Carol Wang",
-            "David Zhang",
-            "Eve Liu",
-        ];
+        let names = ["Alice Chen", "Bob Li", "Carol Wang", "David Zhang", "Eve Liu"];
         let agents = names
             .iter()
             .enumerate()
@@ -407,21 +397,14 @@ impl Default for SimConfig {
 }
 
 fn skill(id: i64, name: &str, mediatype: i64, media: Media) -> SkillConfig {
-    SkillConfig {
-        id,
-        name: name.into(),
-        mediatype,
-        service_type: 0,
-        real_flag: default_real_flag(),
-        media,
-    }
+    SkillConfig { id, name: name.into(), mediatype, service_type: 0, real_flag: default_real_flag(), media }
 }
 
 impl SimConfig {
     /// Reads a JSON config file; missing fields take the demo defaults of their section.
     pub fn from_file(path: &std::path::Path) -> Result<SimConfig, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("bad config {}: {e}", path.display()))
     }
 
@@ -446,23 +429,19 @@ mod tests {
     #[test]
     fn patch_changes_only_given_keys_and_refuses_unknown() {
         let mut k = Knobs::default();
-        k.patch(&serde_json::json!({"pollWaitMs": 100, "emptyPollEvent": "null"}))
-            .unwrap();
+        k.patch(&serde_json::json!({"pollWaitMs": 100, "emptyPollEvent": "null"})).unwrap();
         assert_eq!(k.poll_wait_ms, 100);
         assert_eq!(k.empty_poll_event, EmptyPollEvent::Null);
         assert_eq!(k.guid_interval_ms, 60_000);
         let before = k.clone();
         assert!(k.patch(&serde_json::json!({"pollWait": 1})).is_err());
-        assert!(k
-            .patch(&serde_json::json!({"pollWaitMs": 1, "authMode": "weird"}))
-            .is_err());
+        assert!(k.patch(&serde_json::json!({"pollWaitMs": 1, "authMode": "weird"})).is_err());
         assert_eq!(k, before);
     }
 
     #[test]
     fn partial_config_file_takes_defaults() {
-        let cfg: SimConfig =
-            serde_json::from_str(r#"{"knobs": {"pollWaitMs": 50}, "vdnid": 7}"#).unwrap();
+        let cfg: SimConfig = serde_json::from_str(r#"{"knobs": {"pollWaitMs": 50}, "vdnid": 7}"#).unwrap();
         assert_eq!(cfg.vdnid, 7);
         assert_eq!(cfg.knobs.poll_wait_ms, 50);
         assert_eq!(cfg.agents.len(), 5);

@@ -186,10 +186,7 @@ async fn clear_requests(State(app): State<SharedApp>) -> Response {
 }
 
 /// `GET /sim/events?agent=101`: queued events with the time a poll took each.
-async fn events(
-    State(app): State<SharedApp>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+async fn events(State(app): State<SharedApp>, Query(q): Query<HashMap<String, String>>) -> Response {
     let sim = app.lock();
     Json(json!(sim.events_of(q.get("agent").map(String::as_str)))).into_response()
 }

@@ -51,11 +51,7 @@ pub fn now_ms() -> Ms {
 
 impl App {
     pub fn new(config: SimConfig) -> SharedApp {
-        Arc::new(App {
-            sim: Mutex::new(Sim::new(config)),
-            events: Notify::new(),
-            timers: Notify::new(),
-        })
+        Arc::new(App { sim: Mutex::new(Sim::new(config)), events: Notify::new(), timers: Notify::new() })
     }
 
     /// Locks the model. A panic in another request must not take the simulator down, so a
@@ -89,10 +85,7 @@ pub struct ServeOptions {
 
 /// The HTTP routes: vendor API, control API and (optionally) static files.
 pub fn router(app: SharedApp, static_dir: Option<PathBuf>) -> Router {
-    let router = Router::new()
-        .merge(vendor::routes())
-        .merge(control::routes())
-        .with_state(app);
+    let router = Router::new().merge(vendor::routes()).merge(control::routes()).with_state(app);
     match static_dir {
         Some(dir) => {
             let index = dir.join("index.html");

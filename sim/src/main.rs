@@ -24,12 +24,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        port: 8043,
-        config: None,
-        demo: false,
-        static_dir: None,
-    };
+    let mut args = Args { port: 8043, config: None, demo: false, static_dir: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         // Accept both `--flag value` and `--flag=value`.
@@ -37,12 +32,8 @@ fn parse_args() -> Result<Args, String> {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
             "--port" => {
                 let v = value("--port")?;
@@ -93,22 +84,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| format!("127.0.0.1:{}", args.port));
+    let addr =
+        listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| format!("127.0.0.1:{}", args.port));
     println!(
         "agentbar-sim listening on http://{addr} (vendor API /agentgateway/resource/, control /sim/{}{})",
         if args.demo { ", demo calls on" } else { "" },
-        args.static_dir
-            .as_ref()
-            .map(|d| format!(", static files from {}", d.display()))
-            .unwrap_or_default()
+        args.static_dir.as_ref().map(|d| format!(", static files from {}", d.display())).unwrap_or_default()
     );
-    let options = ServeOptions {
-        static_dir: args.static_dir,
-        demo: args.demo,
-    };
+    let options = ServeOptions { static_dir: args.static_dir, demo: args.demo };
     let server = agentbar_sim::serve(config, listener, options);
     tokio::select! {
         result = server => {

@@ -31,9 +31,9 @@ pub fn opt_str(obj: &serde_json::Map<String, Value>, key: &str) -> Result<Option
 pub fn opt_int(obj: &serde_json::Map<String, Value>, key: &str) -> Result<Option<i64>, Fail> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => int_value(v)
-            .map(Some)
-            .ok_or_else(|| Fail::bad_param(format!("`{key}` must be an integer"))),
+        Some(v) => {
+            int_value(v).map(Some).ok_or_else(|| Fail::bad_param(format!("`{key}` must be an integer")))
+        }
     }
 }
 
@@ -49,9 +49,9 @@ fn int_value(v: &Value) -> Option<i64> {
 pub fn opt_bool(obj: &serde_json::Map<String, Value>, key: &str) -> Result<Option<bool>, Fail> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => bool_value(v)
-            .map(Some)
-            .ok_or_else(|| Fail::bad_param(format!("`{key}` must be a boolean"))),
+        Some(v) => {
+            bool_value(v).map(Some).ok_or_else(|| Fail::bad_param(format!("`{key}` must be a boolean")))
+        }
     }
 }
 
@@ -78,9 +78,7 @@ pub fn parse_bool_text(s: &str) -> Option<bool> {
 
 /// 1–24 characters of digits, `*` and `#` (callout `called`, DTMF digits).
 pub fn is_dial_string(s: &str) -> bool {
-    (1..=24).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    (1..=24).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#')
 }
 
 /// Parses a query string into key/value pairs (percent-decoding `%XX` and `+`).
@@ -96,10 +94,7 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 pub fn query_get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.as_str())
+    pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
 }
 
 pub fn percent_decode(s: &str) -> String {

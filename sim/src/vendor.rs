@@ -123,18 +123,12 @@ struct Reply {
 impl Reply {
     /// `{"message":"success","retcode":"0","result":...}` for commands.
     fn done(result: Value) -> Reply {
-        Reply {
-            body: json!({"message": "success", "retcode": "0", "result": result}),
-            set_guid: None,
-        }
+        Reply { body: json!({"message": "success", "retcode": "0", "result": result}), set_guid: None }
     }
 
     /// `{"message":"","retcode":"0","result":...}` for queries (holdlist example, seed 001).
     fn query(result: Value) -> Reply {
-        Reply {
-            body: json!({"message": "", "retcode": "0", "result": result}),
-            set_guid: None,
-        }
+        Reply { body: json!({"message": "", "retcode": "0", "result": result}), set_guid: None }
     }
 }
 
@@ -157,10 +151,7 @@ fn respond(body: Value, set_guid: Option<String>) -> Response {
         }
     }
     // Lets a cross-origin page read the header (the real gateway is not known to send it).
-    response.headers_mut().insert(
-        "Access-Control-Expose-Headers",
-        HeaderValue::from_static("Set-GUID"),
-    );
+    response.headers_mut().insert("Access-Control-Expose-Headers", HeaderValue::from_static("Set-GUID"));
     response
 }
 
@@ -174,51 +165,32 @@ async fn handle(
     let now = now_ms();
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    let guid = headers
-        .get("guid")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_string());
+    let guid = headers.get("guid").and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string());
     // An empty body is null; bad JSON is kept as text for the request log and refused below.
     let (parsed, bad_json) = if body.iter().all(u8::is_ascii_whitespace) {
         (Value::Null, false)
     } else {
         match serde_json::from_slice::<Value>(&body) {
             Ok(v) => (v, false),
-            Err(_) => (
-                Value::String(String::from_utf8_lossy(&body).into_owned()),
-                true,
-            ),
+            Err(_) => (Value::String(String::from_utf8_lossy(&body).into_owned()), true),
         }
     };
     let error_style = {
         let mut sim = app.lock();
-        sim.record_request(
-            now,
-            method.as_str(),
-            &path,
-            &query,
-            guid.clone(),
-            parsed.clone(),
-        );
+        sim.record_request(now, method.as_str(), &path, &query, guid.clone(), parsed.clone());
         sim.cfg.knobs.error_result
     };
     let fail = |f: Fail| respond(error_body(&f, error_style), None);
 
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
-    let decoded: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(params::percent_decode)
-        .collect();
+    let decoded: Vec<String> =
+        rest.split('/').filter(|s| !s.is_empty()).map(params::percent_decode).collect();
     let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let Some((agent, allowed, op)) = route(&segs) else {
         return fail(Fail::bad_param(format!("unknown URL {path}")));
     };
     if method != allowed {
-        return fail(Fail::detail(
-            codes::WRONG_METHOD,
-            format!("{path} accepts only {allowed}"),
-        ));
+        return fail(Fail::detail(codes::WRONG_METHOD, format!("{path} accepts only {allowed}")));
     }
     let (min, max) = {
         let sim = app.lock();
@@ -228,9 +200,7 @@ async fn handle(
         && agent.chars().all(|c| c.is_ascii_digit())
         && agent.parse::<u64>().is_ok_and(|n| (min..=max).contains(&n));
     if !id_ok {
-        return fail(Fail::bad_param(format!(
-            "agent id must be a number in {min}-{max}"
-        )));
+        return fail(Fail::bad_param(format!("agent id must be a number in {min}-{max}")));
     }
     if bad_json {
         return fail(Fail::bad_param("request body is not valid JSON"));
@@ -247,11 +217,7 @@ async fn handle(
             Op::UpdateGuid => sim.cfg.knobs.update_guid_requires_guid,
             _ => true,
         };
-        let auth = if needs_guid {
-            sim.authenticate(&agent, guid.as_deref(), false, now)
-        } else {
-            Ok(())
-        };
+        let auth = if needs_guid { sim.authenticate(&agent, guid.as_deref(), false, now) } else { Ok(()) };
         auth.and_then(|()| execute(&mut sim, &agent, op, &parsed, &query, now))
     };
     app.wake();
@@ -276,10 +242,7 @@ fn execute(
         Op::SignIn | Op::ForceLogin => {
             let (result, guid, ev) = sim.sign_in(agent, body, op == Op::ForceLogin, now)?;
             events = ev;
-            Reply {
-                set_guid: Some(guid),
-                ..Reply::done(result)
-            }
+            Reply { set_guid: Some(guid), ..Reply::done(result) }
         }
         Op::Logout => {
             events = sim.logout(agent, now)?;
@@ -291,10 +254,7 @@ fn execute(
         }
         Op::UpdateGuid => {
             let guid = sim.update_guid(agent, now)?;
-            Reply {
-                set_guid: Some(guid.clone()),
-                ..Reply::done(json!({"guid": guid}))
-            }
+            Reply { set_guid: Some(guid.clone()), ..Reply::done(json!({"guid": guid})) }
         }
         Op::AgentStatus => Reply::query(sim.agent_status(agent)),
         Op::ResetSkill(flag) => {
@@ -391,10 +351,7 @@ fn execute(
         Op::MediaTransfer => {
             events = sim.media_transfer(agent, body, now)?;
             // Seed 002's success answer has no `result`.
-            Reply {
-                body: json!({"message": "success", "retcode": "0"}),
-                set_guid: None,
-            }
+            Reply { body: json!({"message": "success", "retcode": "0"}), set_guid: None }
         }
         Op::HoldList => Reply::query(sim.hold_list(agent)?),
         Op::CallInfo => {
@@ -425,9 +382,7 @@ impl Drop for PollGuard {
         if !self.done {
             // The client went away: count the poll as ended, but do not rotate the GUID —
             // nobody would receive the new one.
-            self.app
-                .lock()
-                .poll_abandon(&self.agent, self.ticket, now_ms());
+            self.app.lock().poll_abandon(&self.agent, self.ticket, now_ms());
         }
     }
 }
@@ -438,9 +393,8 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
     let (ticket, wait, error_style) = {
         let mut sim = app.lock();
         let error_style = sim.cfg.knobs.error_result;
-        let ticket = sim
-            .authenticate(&agent, guid.as_deref(), true, now)
-            .and_then(|()| sim.poll_begin(&agent, now));
+        let ticket =
+            sim.authenticate(&agent, guid.as_deref(), true, now).and_then(|()| sim.poll_begin(&agent, now));
         match ticket {
             Ok(t) => (t, sim.cfg.knobs.poll_wait_ms, error_style),
             Err(f) => return respond(error_body(&f, error_style), None),
@@ -448,12 +402,7 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
     };
     // Polling changes the no-poll deadline: let the timer task re-plan.
     app.timers.notify_one();
-    let mut guard = PollGuard {
-        app: app.clone(),
-        agent: agent.clone(),
-        ticket,
-        done: false,
-    };
+    let mut guard = PollGuard { app: app.clone(), agent: agent.clone(), ticket, done: false };
     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait);
     let found: Option<QueuedEvent> = loop {
         // Register for the wake-up before looking, so an event queued in between is not
@@ -468,10 +417,7 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
             PollStep::Gone => {
                 guard.done = true;
                 app.lock().poll_abandon(&agent, ticket, now_ms());
-                return respond(
-                    error_body(&Fail::code(codes::NOT_SIGNED_IN), error_style),
-                    None,
-                );
+                return respond(error_body(&Fail::code(codes::NOT_SIGNED_IN), error_style), None);
             }
             PollStep::Wait => {}
         }
@@ -483,11 +429,7 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
     let (set_guid, empty_style, as_list) = {
         let mut sim = app.lock();
         let set_guid = sim.poll_end(&agent, ticket, now_ms());
-        (
-            set_guid,
-            sim.cfg.knobs.empty_poll_event,
-            sim.cfg.knobs.event_as_list,
-        )
+        (set_guid, sim.cfg.knobs.empty_poll_event, sim.cfg.knobs.event_as_list)
     };
     app.timers.notify_one();
     let mut body = json!({"message": "", "retcode": "0"});
@@ -514,10 +456,7 @@ mod tests {
         let r = |p: &str| route(&p.split('/').collect::<Vec<_>>());
         assert_eq!(r("onlineagent/101").map(|x| x.1), Some(Method::PUT));
         assert_eq!(r("voicecall/101").map(|x| x.2), Some(Op::Release));
-        assert_eq!(
-            r("voicecall/101/dropcall/1-2").map(|x| x.2),
-            Some(Op::DropCall("1-2".into()))
-        );
+        assert_eq!(r("voicecall/101/dropcall/1-2").map(|x| x.2), Some(Op::DropCall("1-2".into())));
         assert_eq!(r("calldata/101/holdlist").map(|x| x.1), Some(Method::GET));
         assert!(r("voicecall/101/nope").is_none());
     }

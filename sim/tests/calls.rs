@@ -12,32 +12,19 @@ async fn inbound_answer_then_customer_release() {
     gw.login("101").await;
     gw.err("PUT", "voicecall/101/answer", None, "200-002").await;
     gw.offer_demo("101").await;
-    let ev = gw
-        .expect(
-            "101",
-            &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"],
-        )
-        .await;
+    let ev = gw.expect("101", &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]).await;
     assert_event_fixture(&ev[0], &[]);
     assert_event_fixture(&ev[1], &[]);
     assert_eq!(gw.status_code("101").await, 7);
-    gw.err("PUT", "voicecall/101/answer?callid=9-9", None, "200-002")
-        .await;
-    gw.err("POST", "voicecall/101/answer", None, "000-001")
-        .await;
-    gw.ok(
-        "PUT",
-        &format!("voicecall/101/answer?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.err("PUT", "voicecall/101/answer?callid=9-9", None, "200-002").await;
+    gw.err("POST", "voicecall/101/answer", None, "000-001").await;
+    gw.ok("PUT", &format!("voicecall/101/answer?callid={DEMO_CALL}"), None).await;
     let ev = gw.expect("101", &["AgentEvent_Talking"]).await;
     assert_event_fixture(&ev[0], &[]);
     let info = gw.ok("GET", "calldata/101/callinfo", None).await;
     assert_like(&info, &fixture("callinfo_talking.json"), &["begintime"]);
 
-    gw.ctl("POST", "/sim/customer-hangup", json!({"callid": DEMO_CALL}))
-        .await;
+    gw.ctl("POST", "/sim/customer-hangup", json!({"callid": DEMO_CALL})).await;
     let ev = gw
         .expect(
             "101",
@@ -57,49 +44,27 @@ async fn inbound_answer_then_customer_release() {
     let info = gw.ok("GET", "calldata/101/callinfo", None).await;
     assert_eq!(info["result"]["callid"], DEMO_CALL);
     assert!(info["result"]["endtime"].is_u64());
-    let info = gw
-        .ok(
-            "GET",
-            "calldata/101/callinfo?isNoContainLastCall=true",
-            None,
-        )
-        .await;
+    let info = gw.ok("GET", "calldata/101/callinfo?isNoContainLastCall=true", None).await;
     assert_eq!(info["result"], Value::Null);
     gw.knobs(json!({"callInfoNoCallRetcode": "200-017"})).await;
-    gw.err(
-        "GET",
-        "calldata/101/callinfo?isNoContainLastCall=true",
-        None,
-        "200-017",
-    )
-    .await;
+    gw.err("GET", "calldata/101/callinfo?isNoContainLastCall=true", None, "200-017").await;
 }
 
 #[tokio::test]
 async fn agent_release_and_older_release_form() {
     let mut gw = start().await;
     gw.login("101").await;
-    gw.err("DELETE", "voicecall/101/release", None, "200-017")
-        .await;
+    gw.err("DELETE", "voicecall/101/release", None, "200-017").await;
     gw.talking("101", DEMO_CALL).await;
     gw.ok("DELETE", "voicecall/101/release", None).await;
-    let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Call_Release",
-                "AgentOther_PhoneRelease",
-                "AgentState_Ready",
-            ],
-        )
-        .await;
+    let ev =
+        gw.expect("101", &["AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
     assert_event_fixture(&ev[1], &[]);
     gw.talking("101", "1700000000-5").await;
     gw.ok("DELETE", "voicecall/101", None).await;
     gw.expect("101", &["AgentEvent_Call_Release"]).await;
     gw.err("DELETE", "voicecall/101", None, "200-017").await;
-    gw.err("POST", "voicecall/101/release", None, "000-001")
-        .await;
+    gw.err("POST", "voicecall/101/release", None, "000-001").await;
 }
 
 #[tokio::test]
@@ -121,10 +86,8 @@ async fn auto_answer_and_call_info_placement() {
     assert_event_fixture(&ev[2], &[]);
     gw.ok("DELETE", "voicecall/101/release", None).await;
     gw.drain("101").await;
-    gw.knobs(json!({"incomingCallInfo": "none", "ringTimeoutMs": 0}))
-        .await;
-    gw.ok("POST", "onlineagent/101/autoanswer/false", None)
-        .await;
+    gw.knobs(json!({"incomingCallInfo": "none", "ringTimeoutMs": 0})).await;
+    gw.ok("POST", "onlineagent/101/autoanswer/false", None).await;
     gw.offer(json!({"agent": "101", "caller": "1"})).await;
     gw.expect("101", &["AgentEvent_Ringing"]).await;
     gw.quiet("101").await;
@@ -145,23 +108,14 @@ async fn reject_mode_1_seed_004_requeues_to_another_agent() {
     let ev = gw
         .expect(
             "101",
-            &[
-                "AgentEvent_Incoming_CallInfo",
-                "AgentEvent_No_Answer",
-                "AgentState_SetNotReady_Success",
-            ],
+            &["AgentEvent_Incoming_CallInfo", "AgentEvent_No_Answer", "AgentState_SetNotReady_Success"],
         )
         .await;
     assert_eq!(ev[1]["event"]["content"], "1455885056-1095");
     assert_event_fixture(&ev[2], &[]);
     assert_eq!(gw.status_code("101").await, 3);
     // Back in its queue → offered to the other idle agent of skill 1.
-    let ev = gw
-        .expect(
-            "102",
-            &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"],
-        )
-        .await;
+    let ev = gw.expect("102", &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]).await;
     assert_eq!(ev[0]["event"]["content"]["callid"], "1455885056-1095");
     let info = &ev[1]["event"]["content"];
     assert_eq!(info["lastReleaseAgentId"], "101");
@@ -174,24 +128,11 @@ async fn reject_mode_1_waits_in_queue_for_the_next_ready_agent() {
     gw.login("101").await;
     gw.offer_demo("101").await;
     gw.drain("101").await;
-    gw.ok(
-        "POST",
-        "voicecall/101/reject",
-        Some(json!({"callid": DEMO_CALL, "mode": 1})),
-    )
-    .await;
-    gw.expect(
-        "101",
-        &["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"],
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/reject", Some(json!({"callid": DEMO_CALL, "mode": 1}))).await;
+    gw.expect("101", &["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"]).await;
     assert_eq!(gw.state().await["queue"], json!([DEMO_CALL]));
     gw.ok("POST", "onlineagent/101/cancelbusy", None).await;
-    gw.expect(
-        "101",
-        &["AgentState_CancelNotReady_Success", "AgentEvent_Ringing"],
-    )
-    .await;
+    gw.expect("101", &["AgentState_CancelNotReady_Success", "AgentEvent_Ringing"]).await;
 }
 
 #[tokio::test]
@@ -200,18 +141,8 @@ async fn reject_mode_2_releases_the_call() {
     gw.login("101").await;
     gw.offer_demo("101").await;
     gw.drain("101").await;
-    gw.ok("POST", "voicecall/101/reject", Some(json!({"mode": 2})))
-        .await;
-    let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_No_Answer",
-                "AgentOther_PhoneRelease",
-                "AgentState_Ready",
-            ],
-        )
-        .await;
+    gw.ok("POST", "voicecall/101/reject", Some(json!({"mode": 2}))).await;
+    let ev = gw.expect("101", &["AgentEvent_No_Answer", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
     assert_event_fixture(&ev[0], &[]);
     assert_eq!(ev[1]["event"]["content"], json!({"phoneState": 2}));
     assert_eq!(gw.state().await["calls"], json!([]));
@@ -221,46 +152,14 @@ async fn reject_mode_2_releases_the_call() {
 async fn reject_errors() {
     let mut gw = start().await;
     gw.login("101").await;
-    gw.err(
-        "POST",
-        "voicecall/101/reject",
-        Some(json!({"mode": 1})),
-        "200-002",
-    )
-    .await;
+    gw.err("POST", "voicecall/101/reject", Some(json!({"mode": 1})), "200-002").await;
     gw.offer_demo("101").await;
     gw.drain("101").await;
-    gw.err(
-        "POST",
-        "voicecall/101/reject",
-        Some(json!({"callid": "1-1", "mode": 1})),
-        "200-002",
-    )
-    .await;
-    gw.err(
-        "POST",
-        "voicecall/101/reject",
-        Some(json!({"mode": 3})),
-        "000-002",
-    )
-    .await;
-    gw.err(
-        "POST",
-        "voicecall/101/reject",
-        Some(json!({"mode": "x"})),
-        "000-002",
-    )
-    .await;
-    gw.err("POST", "voicecall/101/reject", None, "000-002")
-        .await;
-    let (_, v) = gw
-        .raw(
-            "POST",
-            "voicecall/101/reject",
-            Some(&gw.guids["101"]),
-            Some("mode=1".into()),
-        )
-        .await;
+    gw.err("POST", "voicecall/101/reject", Some(json!({"callid": "1-1", "mode": 1})), "200-002").await;
+    gw.err("POST", "voicecall/101/reject", Some(json!({"mode": 3})), "000-002").await;
+    gw.err("POST", "voicecall/101/reject", Some(json!({"mode": "x"})), "000-002").await;
+    gw.err("POST", "voicecall/101/reject", None, "000-002").await;
+    let (_, v) = gw.raw("POST", "voicecall/101/reject", Some(&gw.guids["101"]), Some("mode=1".into())).await;
     assert_eq!(v["retcode"], "000-002");
     gw.err("PUT", "voicecall/101/reject", None, "000-001").await;
     // Still ringing after all that.
@@ -272,18 +171,9 @@ async fn ring_timeout_knob_takes_the_call_back() {
     let mut gw = start_with(json!({"ringTimeoutMs": 100})).await;
     gw.login("101").await;
     gw.offer_demo("101").await;
-    gw.expect(
-        "101",
-        &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"],
-    )
-    .await;
+    gw.expect("101", &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let ev = gw
-        .expect(
-            "101",
-            &["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"],
-        )
-        .await;
+    let ev = gw.expect("101", &["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"]).await;
     assert_eq!(ev[1]["event"]["content"], 2);
 }
 
@@ -291,26 +181,12 @@ async fn ring_timeout_knob_takes_the_call_back() {
 async fn callout_answered() {
     let mut gw = start().await;
     gw.login("101").await;
-    let v = gw
-        .ok(
-            "PUT",
-            "voicecall/101/callout",
-            Some(json!({"called": "13900001111"})),
-        )
-        .await;
+    let v = gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "13900001111"}))).await;
     let callid = v["result"].as_str().expect("callid string").to_string();
     let (secs, n) = callid.split_once('-').unwrap();
     assert!(secs.parse::<u64>().is_ok() && n.parse::<u64>().is_ok());
-    let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentState_Busy",
-                "AgentEvent_Customer_Alerting",
-                "AgentEvent_Talking",
-            ],
-        )
-        .await;
+    let ev =
+        gw.expect("101", &["AgentState_Busy", "AgentEvent_Customer_Alerting", "AgentEvent_Talking"]).await;
     assert_event_fixture(&ev[0], &[]);
     assert_event_fixture(&ev[1], &["callid"]);
     assert_eq!(ev[1]["event"]["content"]["callid"], callid.as_str());
@@ -319,15 +195,7 @@ async fn callout_answered() {
     assert_eq!(talking["caller"], "10086");
     assert_eq!(talking["called"], "13900001111");
     gw.ok("DELETE", "voicecall/101/release", None).await;
-    gw.expect(
-        "101",
-        &[
-            "AgentEvent_Call_Release",
-            "AgentOther_PhoneRelease",
-            "AgentState_Ready",
-        ],
-    )
-    .await;
+    gw.expect("101", &["AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
 }
 
 #[tokio::test]
@@ -357,14 +225,8 @@ async fn callout_failed_and_knob_for_fail_event() {
         .await;
     assert_event_fixture(&ev[2], &["content"]);
     assert_eq!(ev[2]["event"]["content"], callid.as_str());
-    gw.knobs(json!({"calloutFailEvent": "AgentEvent_Connect_Fail", "calloutBusyEvent": false}))
-        .await;
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "123"})),
-    )
-    .await;
+    gw.knobs(json!({"calloutFailEvent": "AgentEvent_Connect_Fail", "calloutBusyEvent": false})).await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "123"}))).await;
     gw.expect(
         "101",
         &[
@@ -382,14 +244,8 @@ async fn callout_ringing_until_far_answer_and_delayed_answer() {
     let mut gw = start().await;
     gw.login("101").await;
     gw.scenario(json!({"callout": "ring"})).await;
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "555"})),
-    )
-    .await;
-    gw.expect("101", &["AgentState_Busy", "AgentEvent_Customer_Alerting"])
-        .await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "555"}))).await;
+    gw.expect("101", &["AgentState_Busy", "AgentEvent_Customer_Alerting"]).await;
     gw.quiet("101").await;
     let v = gw.ctl("POST", "/sim/far-answer", json!({})).await;
     assert!(v["callid"].is_string(), "{v}");
@@ -399,16 +255,9 @@ async fn callout_ringing_until_far_answer_and_delayed_answer() {
     gw.ok("DELETE", "voicecall/101/release", None).await;
     gw.drain("101").await;
 
-    gw.scenario(json!({"callout": "answer", "answerDelayMs": 150}))
-        .await;
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "555"})),
-    )
-    .await;
-    gw.expect("101", &["AgentState_Busy", "AgentEvent_Customer_Alerting"])
-        .await;
+    gw.scenario(json!({"callout": "answer", "answerDelayMs": 150})).await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "555"}))).await;
+    gw.expect("101", &["AgentState_Busy", "AgentEvent_Customer_Alerting"]).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
     gw.expect("101", &["AgentEvent_Talking"]).await;
 }
@@ -424,36 +273,12 @@ async fn callout_errors() {
         json!({"called": "1".repeat(25)}),
         json!({"called": true}),
     ] {
-        gw.err("PUT", "voicecall/101/callout", Some(body), "200-001")
-            .await;
+        gw.err("PUT", "voicecall/101/callout", Some(body), "200-001").await;
     }
-    gw.err(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "1", "caller": "abc"})),
-        "000-002",
-    )
-    .await;
-    gw.err(
-        "POST",
-        "voicecall/101/callout",
-        Some(json!({"called": "1"})),
-        "000-001",
-    )
-    .await;
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "*1#"})),
-    )
-    .await;
-    gw.err(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "2"})),
-        "100-009",
-    )
-    .await;
+    gw.err("PUT", "voicecall/101/callout", Some(json!({"called": "1", "caller": "abc"})), "000-002").await;
+    gw.err("POST", "voicecall/101/callout", Some(json!({"called": "1"})), "000-001").await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "*1#"}))).await;
+    gw.err("PUT", "voicecall/101/callout", Some(json!({"called": "2"})), "100-009").await;
 }
 
 #[tokio::test]
@@ -461,61 +286,32 @@ async fn hold_and_gethold() {
     let mut gw = start().await;
     gw.login("101").await;
     gw.err("POST", "voicecall/101/hold", None, "200-013").await;
-    gw.err("GET", "calldata/101/holdlist", None, "400-003")
-        .await;
+    gw.err("GET", "calldata/101/holdlist", None, "400-003").await;
     gw.talking("101", DEMO_CALL).await;
     gw.ok("POST", "voicecall/101/hold", None).await;
     let ev = gw.expect("101", &["AgentEvent_Hold"]).await;
     assert_event_fixture(&ev[0], &[]);
     assert_eq!(gw.status_code("101").await, 7);
     gw.err("POST", "voicecall/101/hold", None, "200-013").await;
-    gw.err("POST", "voicecall/101/gethold?callid=1-1", None, "200-015")
-        .await;
-    gw.err("POST", "voicecall/101/gethold", None, "000-002")
-        .await;
+    gw.err("POST", "voicecall/101/gethold?callid=1-1", None, "200-015").await;
+    gw.err("POST", "voicecall/101/gethold", None, "000-002").await;
     // Another call meanwhile: unhold is the wrong state.
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "555"})),
-    )
-    .await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "555"}))).await;
     gw.drain("101").await;
-    gw.err(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-        "200-016",
-    )
-    .await;
+    gw.err("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None, "200-016").await;
     gw.ok("DELETE", "voicecall/101/release", None).await;
     let ev = gw.expect("101", &["AgentEvent_Call_Release"]).await;
     assert_ne!(ev[0]["event"]["content"], DEMO_CALL);
     // Still a held call: no PhoneRelease/Ready yet.
     gw.quiet("101").await;
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.ok("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None).await;
     let ev = gw.expect("101", &["AgentEvent_Talking"]).await;
     assert_event_fixture(&ev[0], &[]);
-    gw.err("GET", "calldata/101/holdlist", None, "400-003")
-        .await;
-    gw.knobs(json!({"emptyHoldList": "empty_list", "getholdEvent": ""}))
-        .await;
-    assert_eq!(
-        gw.ok("GET", "calldata/101/holdlist", None).await["result"],
-        json!([])
-    );
+    gw.err("GET", "calldata/101/holdlist", None, "400-003").await;
+    gw.knobs(json!({"emptyHoldList": "empty_list", "getholdEvent": ""})).await;
+    assert_eq!(gw.ok("GET", "calldata/101/holdlist", None).await["result"], json!([]));
     gw.ok("POST", "voicecall/101/hold", None).await;
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.ok("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None).await;
     gw.expect("101", &["AgentEvent_Hold"]).await;
     gw.quiet("101").await;
 }
@@ -524,10 +320,7 @@ async fn hold_and_gethold() {
 async fn holdlist_seed_001_field_for_field() {
     let mut gw = start().await;
     gw.login("101").await;
-    for (callid, called, skill) in [
-        ("1501127920-0", "70941", ""),
-        ("1501127996-2", "70943", "voice"),
-    ] {
+    for (callid, called, skill) in [("1501127920-0", "70941", ""), ("1501127996-2", "70943", "voice")] {
         gw.offer(json!({"agent": "101", "caller": "10086", "called": called, "callid": callid, "feature": 7, "skillName": skill}))
             .await;
         gw.drain("101").await;
@@ -540,21 +333,14 @@ async fn holdlist_seed_001_field_for_field() {
     gw.knobs(json!({"holdListOrder": "oldest_first"})).await;
     let v = gw.ok("GET", "calldata/101/holdlist", None).await;
     assert_eq!(v["result"][0]["callid"], "1501127920-0");
-    gw.err("POST", "calldata/101/holdlist", None, "000-001")
-        .await;
+    gw.err("POST", "calldata/101/holdlist", None, "000-001").await;
 }
 
 #[tokio::test]
 async fn consult_leg_dropped_while_ringing_and_after_answer() {
     let mut gw = start().await;
     gw.login("101").await;
-    gw.err(
-        "POST",
-        "voicecall/101/innerhelp",
-        Some(json!({"dstaddress": "102"})),
-        "200-018",
-    )
-    .await;
+    gw.err("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102"})), "200-018").await;
     gw.talking("101", DEMO_CALL).await;
     for bad in [
         json!({}),
@@ -562,128 +348,61 @@ async fn consult_leg_dropped_while_ringing_and_after_answer() {
         json!({"dstaddress": "102", "mode": 3}),
         json!({"dstaddress": "1".repeat(25)}),
     ] {
-        gw.err("POST", "voicecall/101/innerhelp", Some(bad), "000-002")
-            .await;
+        gw.err("POST", "voicecall/101/innerhelp", Some(bad), "000-002").await;
     }
     // Ringing consult leg, dropped.
     gw.scenario(json!({"consultTarget": "ring"})).await;
     let v = gw
-        .ok(
-            "POST",
-            "voicecall/101/innerhelp",
-            Some(json!({"dstaddress": "102", "devicetype": 2, "mode": 1})),
-        )
+        .ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102", "devicetype": 2, "mode": 1})))
         .await;
     let leg = v["result"].as_str().unwrap().to_string();
-    let ev = gw
-        .expect("101", &["AgentEvent_Hold", "AgentEvent_Customer_Alerting"])
-        .await;
+    let ev = gw.expect("101", &["AgentEvent_Hold", "AgentEvent_Customer_Alerting"]).await;
     assert_eq!(ev[0]["event"]["content"], DEMO_CALL);
     assert_eq!(
         ev[1]["event"]["content"],
         json!({"callid": leg, "otherPhone": "70002", "otherPhoneWorkno": "102", "type": "assistant"})
     );
-    gw.err(
-        "POST",
-        "voicecall/101/innerhelp",
-        Some(json!({"dstaddress": "103"})),
-        "200-018",
-    )
-    .await;
-    gw.ok("POST", &format!("voicecall/101/dropcall/{leg}"), None)
-        .await;
+    gw.err("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "103"})), "200-018").await;
+    gw.ok("POST", &format!("voicecall/101/dropcall/{leg}"), None).await;
     let ev = gw.expect("101", &["AgentEvent_Call_Release"]).await;
     assert_eq!(ev[0]["event"]["content"], leg.as_str());
     gw.quiet("101").await;
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.ok("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None).await;
     gw.expect("101", &["AgentEvent_Talking"]).await;
 
     // Answered consult leg, dropped, customer retrieved.
     gw.scenario(json!({"consultTarget": "answer"})).await;
-    let v = gw
-        .ok(
-            "POST",
-            "voicecall/101/innerhelp",
-            Some(json!({"dstaddress": "1", "devicetype": "1"})),
-        )
-        .await;
+    let v =
+        gw.ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "1", "devicetype": "1"}))).await;
     let leg = v["result"].as_str().unwrap().to_string();
-    let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Hold",
-                "AgentEvent_Customer_Alerting",
-                "AgentEvent_Talking",
-            ],
-        )
-        .await;
+    let ev =
+        gw.expect("101", &["AgentEvent_Hold", "AgentEvent_Customer_Alerting", "AgentEvent_Talking"]).await;
     assert_eq!(ev[2]["event"]["content"]["callid"], leg.as_str());
     assert_eq!(ev[2]["event"]["content"]["feature"], 51);
-    gw.ok("POST", &format!("voicecall/101/dropcall/{leg}"), None)
-        .await;
+    gw.ok("POST", &format!("voicecall/101/dropcall/{leg}"), None).await;
     gw.expect("101", &["AgentEvent_Call_Release"]).await;
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.ok("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None).await;
     gw.expect("101", &["AgentEvent_Talking"]).await;
-    gw.err("POST", "voicecall/101/dropcall/9-9", None, "200-017")
-        .await;
+    gw.err("POST", "voicecall/101/dropcall/9-9", None, "200-017").await;
 
     // Failing consult target.
     gw.scenario(json!({"consultTarget": "fail"})).await;
-    let v = gw
-        .ok(
-            "POST",
-            "voicecall/101/innerhelp",
-            Some(json!({"dstaddress": "102"})),
-        )
-        .await;
+    let v = gw.ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102"}))).await;
     let leg = v["result"].as_str().unwrap().to_string();
     let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Hold",
-                "AgentEvent_Customer_Alerting",
-                "AgentEvent_Consult_Fail",
-            ],
-        )
+        .expect("101", &["AgentEvent_Hold", "AgentEvent_Customer_Alerting", "AgentEvent_Consult_Fail"])
         .await;
     assert_event_fixture(&ev[2], &["content"]);
     assert_eq!(ev[2]["event"]["content"], leg.as_str());
     assert_eq!(gw.agent_state("101").await["held"], json!([DEMO_CALL]));
     // Knob: the customer comes back by itself after a failed consult.
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/gethold?callid={DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.ok("POST", &format!("voicecall/101/gethold?callid={DEMO_CALL}"), None).await;
     gw.drain("101").await;
     gw.knobs(json!({"consultFailRetrieves": true})).await;
-    gw.ok(
-        "POST",
-        "voicecall/101/innerhelp",
-        Some(json!({"dstaddress": "102"})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102"}))).await;
     gw.expect(
         "101",
-        &[
-            "AgentEvent_Hold",
-            "AgentEvent_Customer_Alerting",
-            "AgentEvent_Consult_Fail",
-            "AgentEvent_Talking",
-        ],
+        &["AgentEvent_Hold", "AgentEvent_Customer_Alerting", "AgentEvent_Consult_Fail", "AgentEvent_Talking"],
     )
     .await;
 }
@@ -692,57 +411,25 @@ async fn consult_leg_dropped_while_ringing_and_after_answer() {
 async fn confjoin_makes_a_conference() {
     let mut gw = start().await;
     gw.login("101").await;
-    gw.err("POST", "voicecall/101/confjoin", None, "200-010")
-        .await;
+    gw.err("POST", "voicecall/101/confjoin", None, "200-010").await;
     gw.talking("101", DEMO_CALL).await;
-    gw.err("POST", "voicecall/101/confjoin", None, "200-011")
-        .await;
-    gw.ok(
-        "POST",
-        "voicecall/101/innerhelp",
-        Some(json!({"dstaddress": "102"})),
-    )
-    .await;
+    gw.err("POST", "voicecall/101/confjoin", None, "200-011").await;
+    gw.ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102"}))).await;
     gw.drain("101").await;
-    gw.ok(
-        "POST",
-        "voicecall/101/confjoin",
-        Some(json!({"callid": DEMO_CALL})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/confjoin", Some(json!({"callid": DEMO_CALL}))).await;
     let ev = gw.expect("101", &["AgentEvent_Conference"]).await;
     assert_event_fixture(&ev[0], &[]);
     gw.ok("POST", "voicecall/101/beginmute", None).await;
     gw.ok("DELETE", "voicecall/101/release", None).await;
-    let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Call_Release",
-                "AgentOther_PhoneRelease",
-                "AgentState_Ready",
-            ],
-        )
-        .await;
+    let ev =
+        gw.expect("101", &["AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
     assert_eq!(ev[0]["event"]["content"], DEMO_CALL);
 
     // Three-party help (mode 2): conference as soon as the helper answers.
     gw.talking("101", "1700000000-8").await;
-    gw.ok(
-        "POST",
-        "voicecall/101/innerhelp",
-        Some(json!({"dstaddress": "102", "mode": 2})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/innerhelp", Some(json!({"dstaddress": "102", "mode": 2}))).await;
     let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Customer_Alerting",
-                "AgentEvent_Talking",
-                "AgentEvent_Conference",
-            ],
-        )
+        .expect("101", &["AgentEvent_Customer_Alerting", "AgentEvent_Talking", "AgentEvent_Conference"])
         .await;
     assert_eq!(ev[2]["event"]["content"]["callid"], "1700000000-8");
 }
@@ -753,33 +440,14 @@ async fn connecthold_bridges_and_agent_drops_out() {
     gw.login("101").await;
     gw.talking("101", DEMO_CALL).await;
     gw.ok("POST", "voicecall/101/hold", None).await;
-    gw.err(
-        "POST",
-        &format!("voicecall/101/connecthold/{DEMO_CALL}"),
-        None,
-        "200-014",
-    )
-    .await;
-    let v = gw
-        .ok(
-            "PUT",
-            "voicecall/101/callout",
-            Some(json!({"called": "13900002222"})),
-        )
-        .await;
+    gw.err("POST", &format!("voicecall/101/connecthold/{DEMO_CALL}"), None, "200-014").await;
+    let v = gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "13900002222"}))).await;
     let second = v["result"].as_str().unwrap().to_string();
     gw.drain("101").await;
-    gw.err("POST", "voicecall/101/connecthold/1-1", None, "200-013")
-        .await;
+    gw.err("POST", "voicecall/101/connecthold/1-1", None, "200-013").await;
     gw.knobs(json!({"connectHoldErrors": "table"})).await;
-    gw.err("POST", "voicecall/101/connecthold/1-1", None, "200-005")
-        .await;
-    gw.ok(
-        "POST",
-        &format!("voicecall/101/connecthold/{DEMO_CALL}"),
-        None,
-    )
-    .await;
+    gw.err("POST", "voicecall/101/connecthold/1-1", None, "200-005").await;
+    gw.ok("POST", &format!("voicecall/101/connecthold/{DEMO_CALL}"), None).await;
     let ev = gw
         .expect(
             "101",
@@ -792,10 +460,7 @@ async fn connecthold_bridges_and_agent_drops_out() {
         )
         .await;
     assert_eq!(ev[0]["event"]["content"], second.as_str());
-    assert_eq!(
-        ev[1]["event"]["content"],
-        json!({"callid": DEMO_CALL, "number": "13800138000"})
-    );
+    assert_eq!(ev[1]["event"]["content"], json!({"callid": DEMO_CALL, "number": "13800138000"}));
     assert_eq!(gw.state().await["calls"], json!([]));
 }
 
@@ -803,41 +468,19 @@ async fn connecthold_bridges_and_agent_drops_out() {
 async fn mute_and_dtmf() {
     let mut gw = start_with(json!({"beginMuteEvent": "AgentEvent_Mute"})).await;
     gw.login("101").await;
-    gw.err("POST", "voicecall/101/beginmute", None, "200-003")
-        .await;
-    gw.err("POST", "voicecall/101/endmute", None, "200-007")
-        .await;
-    gw.err(
-        "POST",
-        "voicecall/101/seconddialex?number=1",
-        None,
-        "100-007",
-    )
-    .await;
+    gw.err("POST", "voicecall/101/beginmute", None, "200-003").await;
+    gw.err("POST", "voicecall/101/endmute", None, "200-007").await;
+    gw.err("POST", "voicecall/101/seconddialex?number=1", None, "100-007").await;
     gw.talking("101", DEMO_CALL).await;
-    gw.err("POST", "voicecall/101/endmute", None, "200-008")
-        .await;
+    gw.err("POST", "voicecall/101/endmute", None, "200-008").await;
     gw.ok("POST", "voicecall/101/beginmute", None).await;
     gw.expect("101", &["AgentEvent_Mute"]).await;
-    gw.err("POST", "voicecall/101/beginmute", None, "200-004")
-        .await;
+    gw.err("POST", "voicecall/101/beginmute", None, "200-004").await;
     gw.ok("POST", "voicecall/101/endmute", None).await;
     gw.quiet("101").await;
-    gw.ok("POST", "voicecall/101/seconddialex?number=12*%23", None)
-        .await;
-    for bad in [
-        "",
-        "?number=",
-        "?number=12a",
-        "?number=1234567890123456789012345",
-    ] {
-        gw.err(
-            "POST",
-            &format!("voicecall/101/seconddialex{bad}"),
-            None,
-            "000-002",
-        )
-        .await;
+    gw.ok("POST", "voicecall/101/seconddialex?number=12*%23", None).await;
+    for bad in ["", "?number=", "?number=12a", "?number=1234567890123456789012345"] {
+        gw.err("POST", &format!("voicecall/101/seconddialex{bad}"), None, "000-002").await;
     }
 }
 
@@ -854,18 +497,7 @@ async fn transfer_mode_table_is_enforced() {
     )
     .await;
     gw.talking("101", DEMO_CALL).await;
-    let refused = [
-        (1, 1),
-        (1, 3),
-        (2, 1),
-        (2, 4),
-        (3, 2),
-        (4, 1),
-        (4, 3),
-        (5, 0),
-        (6, 0),
-        (0, 0),
-    ];
+    let refused = [(1, 1), (1, 3), (2, 1), (2, 4), (3, 2), (4, 1), (4, 3), (5, 0), (6, 0), (0, 0)];
     for (d, m) in refused {
         gw.err(
             "POST",
@@ -883,8 +515,7 @@ async fn transfer_mode_table_is_enforced() {
         json!({"devicetype": 1, "address": "2", "mode": 0, "skillId": 1}),
         json!({"devicetype": 1, "address": "2", "mode": 0, "callappdata": "x".repeat(16 * 1024 + 1)}),
     ] {
-        gw.err("POST", "voicecall/101/transfer", Some(bad), "000-002")
-            .await;
+        gw.err("POST", "voicecall/101/transfer", Some(bad), "000-002").await;
     }
     gw.knobs(json!({"transferBadModeRetcode": "200-019"})).await;
     gw.err(
@@ -896,8 +527,7 @@ async fn transfer_mode_table_is_enforced() {
     .await;
     gw.quiet("101").await;
     assert_eq!(gw.agent_state("101").await["current"], DEMO_CALL);
-    gw.err("GET", "voicecall/101/transfer", None, "000-001")
-        .await;
+    gw.err("GET", "voicecall/101/transfer", None, "000-001").await;
 
     // Every allowed release-type combination ends the agent's part at once.
     let release = [
@@ -917,23 +547,10 @@ async fn transfer_mode_table_is_enforced() {
             body[k] = v.clone();
         }
         gw.ok("POST", "voicecall/101/transfer", Some(body)).await;
-        gw.expect(
-            "101",
-            &[
-                "AgentEvent_Call_Release",
-                "AgentOther_PhoneRelease",
-                "AgentState_Ready",
-            ],
-        )
-        .await;
+        gw.expect("101", &["AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
     }
     // External release transfer is not allowed for outbound calls.
-    gw.ok(
-        "PUT",
-        "voicecall/101/callout",
-        Some(json!({"called": "555"})),
-    )
-    .await;
+    gw.ok("PUT", "voicecall/101/callout", Some(json!({"called": "555"}))).await;
     gw.drain("101").await;
     gw.err(
         "POST",
@@ -949,12 +566,8 @@ async fn success_transfer_answered_failed_and_ringing() {
     let mut gw = start().await;
     gw.login("101").await;
     gw.talking("101", DEMO_CALL).await;
-    gw.ok(
-        "POST",
-        "voicecall/101/transfer",
-        Some(json!({"devicetype": 2, "address": "102", "mode": 2})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/transfer", Some(json!({"devicetype": 2, "address": "102", "mode": 2})))
+        .await;
     let ev = gw
         .expect(
             "101",
@@ -975,38 +588,20 @@ async fn success_transfer_answered_failed_and_ringing() {
 
     gw.scenario(json!({"transferTarget": "fail"})).await;
     gw.talking("101", DEMO_CALL).await;
-    gw.ok(
-        "POST",
-        "voicecall/101/transfer",
-        Some(json!({"devicetype": 1, "address": "2", "mode": 2})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/transfer", Some(json!({"devicetype": 1, "address": "2", "mode": 2}))).await;
     let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_Customer_Alerting",
-                "AgentEvent_Connect_Fail",
-                "AgentEvent_Talking",
-            ],
-        )
+        .expect("101", &["AgentEvent_Customer_Alerting", "AgentEvent_Connect_Fail", "AgentEvent_Talking"])
         .await;
     assert_event_fixture(&ev[1], &[]);
     assert_eq!(gw.agent_state("101").await["current"], DEMO_CALL);
 
     gw.scenario(json!({"transferTarget": "ring"})).await;
-    gw.ok(
-        "POST",
-        "voicecall/101/transfer",
-        Some(json!({"devicetype": 4, "address": "10086", "mode": 2})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/transfer", Some(json!({"devicetype": 4, "address": "10086", "mode": 2})))
+        .await;
     gw.expect("101", &["AgentEvent_Customer_Alerting"]).await;
     gw.quiet("101").await;
-    gw.ctl("POST", "/sim/far-fail", json!({"callid": DEMO_CALL}))
-        .await;
-    gw.expect("101", &["AgentEvent_Connect_Fail", "AgentEvent_Talking"])
-        .await;
+    gw.ctl("POST", "/sim/far-fail", json!({"callid": DEMO_CALL})).await;
+    gw.expect("101", &["AgentEvent_Connect_Fail", "AgentEvent_Talking"]).await;
     gw.ok(
         "POST",
         "voicecall/101/transfer",
@@ -1014,13 +609,8 @@ async fn success_transfer_answered_failed_and_ringing() {
     )
     .await;
     gw.expect("101", &["AgentEvent_Customer_Alerting"]).await;
-    gw.ctl("POST", "/sim/far-answer", json!({"callid": DEMO_CALL}))
-        .await;
-    gw.expect(
-        "101",
-        &["AgentEvent_SuccTransResult", "AgentEvent_Call_Release"],
-    )
-    .await;
+    gw.ctl("POST", "/sim/far-answer", json!({"callid": DEMO_CALL})).await;
+    gw.expect("101", &["AgentEvent_SuccTransResult", "AgentEvent_Call_Release"]).await;
 }
 
 #[tokio::test]
@@ -1034,23 +624,10 @@ async fn talk_three_party_and_ivr_transfers() {
         Some(json!({"devicetype": 5, "address": "13900002222", "mode": 3})),
     )
     .await;
-    let ev = gw
-        .expect(
-            "101",
-            &["AgentEvent_Customer_Alerting", "AgentEvent_Talking"],
-        )
-        .await;
+    let ev = gw.expect("101", &["AgentEvent_Customer_Alerting", "AgentEvent_Talking"]).await;
     assert_eq!(ev[1]["event"]["content"]["called"], "13900002222");
     gw.ok("DELETE", "voicecall/101/release", None).await;
-    gw.expect(
-        "101",
-        &[
-            "AgentEvent_Call_Release",
-            "AgentOther_PhoneRelease",
-            "AgentState_Ready",
-        ],
-    )
-    .await;
+    gw.expect("101", &["AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready"]).await;
 
     gw.talking("101", DEMO_CALL).await;
     gw.ok(
@@ -1059,31 +636,17 @@ async fn talk_three_party_and_ivr_transfers() {
         Some(json!({"devicetype": 5, "address": "13900002222", "mode": 4})),
     )
     .await;
-    let ev = gw
-        .expect(
-            "101",
-            &["AgentEvent_Customer_Alerting", "AgentEvent_Conference"],
-        )
-        .await;
-    assert_eq!(
-        ev[1]["event"]["content"],
-        json!({"callid": DEMO_CALL, "partner": "13800138000,13900002222"})
-    );
+    let ev = gw.expect("101", &["AgentEvent_Customer_Alerting", "AgentEvent_Conference"]).await;
+    assert_eq!(ev[1]["event"]["content"], json!({"callid": DEMO_CALL, "partner": "13800138000,13900002222"}));
     gw.ok("DELETE", "voicecall/101/release", None).await;
     gw.drain("101").await;
 
     gw.talking("101", DEMO_CALL).await;
-    gw.ok(
-        "POST",
-        "voicecall/101/transfer",
-        Some(json!({"devicetype": 3, "address": "9000", "mode": 1})),
-    )
-    .await;
+    gw.ok("POST", "voicecall/101/transfer", Some(json!({"devicetype": 3, "address": "9000", "mode": 1})))
+        .await;
     assert_eq!(gw.status_code("101").await, 7);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let ev = gw
-        .expect("101", &["AgentEvent_ReturnFromIvr", "AgentEvent_Talking"])
-        .await;
+    let ev = gw.expect("101", &["AgentEvent_ReturnFromIvr", "AgentEvent_Talking"]).await;
     assert_event_fixture(&ev[0], &[]);
 }
 
@@ -1128,68 +691,35 @@ async fn mediacall_transfer_seed_002() {
         (with("callid", json!("1-1")), "000-002"),
     ];
     for (body, code) in cases {
-        gw.err("POST", "mediacall/101/transfer", Some(body.clone()), code)
-            .await;
+        gw.err("POST", "mediacall/101/transfer", Some(body.clone()), code).await;
         let a = gw.agent_state("101").await;
         assert_eq!(a["current"], callid, "after {body}");
     }
     gw.quiet("101").await;
     gw.knobs(json!({"mediaTransferInvalidRetcode": "106-005", "mediaTransferNoSessionRetcode": "106-009"}))
         .await;
-    gw.err(
-        "POST",
-        "mediacall/101/transfer",
-        Some(with("address", json!("a".repeat(25)))),
-        "106-005",
-    )
-    .await;
-    gw.err(
-        "POST",
-        "mediacall/101/transfer",
-        Some(with("callid", json!("1-1"))),
-        "106-009",
-    )
-    .await;
-    gw.err(
-        "PUT",
-        "mediacall/101/transfer",
-        Some(request.clone()),
-        "000-001",
-    )
-    .await;
+    gw.err("POST", "mediacall/101/transfer", Some(with("address", json!("a".repeat(25)))), "106-005").await;
+    gw.err("POST", "mediacall/101/transfer", Some(with("callid", json!("1-1"))), "106-009").await;
+    gw.err("PUT", "mediacall/101/transfer", Some(request.clone()), "000-001").await;
 
     // 2048 bytes of UTF-8 is the limit (682 × 3 + 2).
     gw.scenario(json!({"transferTarget": "ring"})).await;
     let edge = with("calldata", json!(format!("{}ab", "中".repeat(682))));
     gw.ok("POST", "mediacall/101/transfer", Some(edge)).await;
     gw.ctl("POST", "/sim/far-fail", json!({})).await;
-    gw.expect("101", &["AgentEvent_Connect_Fail", "AgentEvent_Talking"])
-        .await;
+    gw.expect("101", &["AgentEvent_Connect_Fail", "AgentEvent_Talking"]).await;
 
     // The seed's request, verbatim, answered exactly as the seed.
     gw.scenario(json!({"transferTarget": "answer"})).await;
-    let v = gw
-        .call("POST", "mediacall/101/transfer", Some(request))
-        .await;
+    let v = gw.call("POST", "mediacall/101/transfer", Some(request)).await;
     assert_eq!(v, fixture("mediacall_transfer_response_seed002.json"));
     let ev = gw
-        .expect(
-            "101",
-            &[
-                "AgentEvent_SuccTransResult",
-                "AgentEvent_Call_Release",
-                "AgentState_Ready",
-            ],
-        )
+        .expect("101", &["AgentEvent_SuccTransResult", "AgentEvent_Call_Release", "AgentState_Ready"])
         .await;
-    assert_eq!(
-        ev[0]["event"]["content"],
-        json!({"callId": callid, "result": 0})
-    );
+    assert_eq!(ev[0]["event"]["content"], json!({"callId": callid, "result": 0}));
 
     // Release (mode 0) transfer of a chat session.
-    gw.offer(json!({"agent": "101", "skill": 3, "media": "chat", "callid": "1552524689-1"}))
-        .await;
+    gw.offer(json!({"agent": "101", "skill": 3, "media": "chat", "callid": "1552524689-1"})).await;
     gw.drain("101").await;
     gw.ok("PUT", "voicecall/101/answer", None).await;
     gw.drain("101").await;
@@ -1199,8 +729,7 @@ async fn mediacall_transfer_seed_002() {
         Some(json!({"callid": "1552524689-1", "devicetype": 1, "mode": 0, "address": "3"})),
     )
     .await;
-    gw.expect("101", &["AgentEvent_Call_Release", "AgentState_Ready"])
-        .await;
+    gw.expect("101", &["AgentEvent_Call_Release", "AgentState_Ready"]).await;
 }
 
 trait TapSkill {
@@ -1229,12 +758,9 @@ async fn skills_and_agent_lists() {
     let v = gw.ok("GET", "agentgroup/101/agentbyworkno/102", None).await;
     assert_eq!(v["result"]["workno"], "102");
     assert_eq!(v["result"]["name"], "Bob Li");
-    gw.err("GET", "agentgroup/101/agentbyworkno/999", None, "000-002")
-        .await;
-    gw.err("POST", "queuedevice/101/agentvdnskill", None, "000-001")
-        .await;
-    gw.err("GET", "agentgroup/102/allagentstatus", None, "100-006")
-        .await;
+    gw.err("GET", "agentgroup/101/agentbyworkno/999", None, "000-002").await;
+    gw.err("POST", "queuedevice/101/agentvdnskill", None, "000-001").await;
+    gw.err("GET", "agentgroup/102/allagentstatus", None, "100-006").await;
 }
 
 /// Every endpoint refuses every verb but its own with 000-001.

@@ -1,6 +1,7 @@
 //! Which actions the agent may take in the current state (Finesse-style `allowedActions`).
 //! The views enable buttons from this, and the embedding API refuses commands with it.
 
+use super::event::Media;
 use super::model::{AgentState, CallPhase, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,10 +21,12 @@ pub enum Action {
     Mute,
     Unmute,
     Dtmf,
+    Transfer,
+    Consult,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::SignOut,
         Action::Ready,
         Action::Busy,
@@ -39,6 +42,8 @@ impl Action {
         Action::Mute,
         Action::Unmute,
         Action::Dtmf,
+        Action::Transfer,
+        Action::Consult,
     ];
 
     /// A stable name for the embedding API and logs.
@@ -59,6 +64,8 @@ impl Action {
             Action::Mute => "mute",
             Action::Unmute => "unmute",
             Action::Dtmf => "dtmf",
+            Action::Transfer => "transfer",
+            Action::Consult => "consult",
         }
     }
 }
@@ -98,13 +105,21 @@ pub fn allowed_actions(s: &Session) -> AllowedActions {
     }
     if let Some(call) = active {
         allow(Action::HangUp);
+        let busy_elsewhere = s.consult.is_some() || s.transfer.is_some();
         if call.phase == CallPhase::Talking {
             if call.muted {
                 allow(Action::Unmute);
             } else {
                 allow(Action::Mute);
-                allow(Action::Hold);
                 allow(Action::Dtmf);
+                if !busy_elsewhere {
+                    allow(Action::Hold);
+                    allow(Action::Transfer);
+                    // innerhelp is a voice operation.
+                    if call.media != Media::Chat {
+                        allow(Action::Consult);
+                    }
+                }
             }
         }
     }

@@ -38,10 +38,6 @@ pub struct GatewayError {
 impl GatewayError {
     /// A transport failure (network down, 5xx, unreadable body), with no vendor code.
     pub fn transport(message: impl Into<String>) -> GatewayError {
-        GatewayError {
-            kind: ErrorKind::Unavailable,
-            code: String::new(),
-            message: message.into(),
-        }
+        GatewayError { kind: ErrorKind::Unavailable, code: String::new(), message: message.into() }
     }
 }

@@ -8,6 +8,7 @@ pub mod event;
 pub mod model;
 pub mod poll;
 pub mod step;
+pub mod transfer;
 pub mod validate;
 
 pub use actions::{allowed_actions, Action, AllowedActions};

@@ -124,21 +124,41 @@ pub struct Notice {
 
 impl Notice {
     pub fn error(msg: Msg) -> Notice {
-        Notice {
-            kind: NoticeKind::Error,
-            msg,
-            code: None,
-            detail: None,
-        }
+        Notice { kind: NoticeKind::Error, msg, code: None, detail: None }
     }
     pub fn info(msg: Msg) -> Notice {
-        Notice {
-            kind: NoticeKind::Info,
-            msg,
-            code: None,
-            detail: None,
-        }
+        Notice { kind: NoticeKind::Info, msg, code: None, detail: None }
     }
+}
+
+/// A transfer that waits for its outcome (success transfer and the like).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferProgress {
+    pub call_id: String,
+    pub address: String,
+    pub since: Millis,
+}
+
+/// Where the consult leg stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultState {
+    /// Asked for; the gateway has not reported the leg yet.
+    Dialing,
+    Ringing,
+    Talking,
+    /// The consultee hung up or could not be reached; the customer still waits on hold.
+    Ended,
+}
+
+/// A consult (innerhelp mode 1): the customer is on hold while the agent talks to a colleague.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consult {
+    pub customer_call_id: String,
+    /// The consult leg's call id, once the gateway gives it.
+    pub leg_call_id: Option<String>,
+    pub target: String,
+    pub state: ConsultState,
+    pub since: Millis,
 }
 
 /// Everything the toolbar knows; the views render slices of it.
@@ -159,6 +179,8 @@ pub struct Session {
     pub requested_rest_secs: Option<u64>,
     /// Call details that arrived before their ringing event.
     pub early_call_info: Vec<(String, Option<String>, Option<String>)>,
+    pub transfer: Option<TransferProgress>,
+    pub consult: Option<Consult>,
 }
 
 impl Default for Session {
@@ -174,6 +196,8 @@ impl Default for Session {
             offer_force_sign_in: false,
             requested_rest_secs: None,
             early_call_info: Vec::new(),
+            transfer: None,
+            consult: None,
         }
     }
 }
@@ -194,10 +218,7 @@ impl Session {
 
     /// The call the agent is on (talking or dialing), if any.
     pub fn active(&self) -> Option<&Call> {
-        self.calls
-            .iter()
-            .rev()
-            .find(|c| matches!(c.phase, CallPhase::Talking | CallPhase::Dialing { .. }))
+        self.calls.iter().rev().find(|c| matches!(c.phase, CallPhase::Talking | CallPhase::Dialing { .. }))
     }
 
     pub fn held(&self) -> impl Iterator<Item = &Call> {
@@ -262,10 +283,7 @@ impl Session {
     /// When what the state bar shows began: the call's phase when a call is shown, else the
     /// agent's state.
     pub fn display_since(&self) -> Millis {
-        let call = self
-            .active()
-            .or_else(|| self.held().next())
-            .or_else(|| self.ringing());
+        let call = self.active().or_else(|| self.held().next()).or_else(|| self.ringing());
         call.map_or(self.agent_since, |c| c.phase_since)
     }
 

@@ -64,18 +64,12 @@ impl PollTracker {
         match outcome {
             PollOutcome::Events => {
                 self.reset();
-                Next::PollAfter {
-                    delay_ms: 0,
-                    failing: 0,
-                }
+                Next::PollAfter { delay_ms: 0, failing: 0 }
             }
             PollOutcome::Empty => {
                 self.reset();
                 let span = policy.empty_max_ms.saturating_sub(policy.empty_min_ms) as f64;
-                Next::PollAfter {
-                    delay_ms: policy.empty_min_ms + (span * random) as u64,
-                    failing: 0,
-                }
+                Next::PollAfter { delay_ms: policy.empty_min_ms + (span * random) as u64, failing: 0 }
             }
             PollOutcome::Gateway(err) if err.kind == ErrorKind::SessionLost => Next::Stop(err),
             PollOutcome::Gateway(err) if err.kind == ErrorKind::AuthRetry => {
@@ -96,16 +90,11 @@ impl PollTracker {
 
     fn fail(&mut self, policy: &PollPolicy, random: f64) -> Next {
         self.failures += 1;
-        let exp = policy
-            .backoff_base_ms
-            .saturating_mul(1 << (self.failures - 1).min(16));
+        let exp = policy.backoff_base_ms.saturating_mul(1 << (self.failures - 1).min(16));
         let capped = exp.min(policy.backoff_cap_ms);
         // "Equal jitter": half fixed, half random, so a fleet of toolbars does not retry in step.
         let delay_ms = capped / 2 + ((capped / 2) as f64 * random) as u64;
-        Next::PollAfter {
-            delay_ms,
-            failing: self.failures,
-        }
+        Next::PollAfter { delay_ms, failing: self.failures }
     }
 }
 
@@ -114,28 +103,16 @@ mod tests {
     use super::*;
 
     fn err(kind: ErrorKind, code: &str) -> GatewayError {
-        GatewayError {
-            kind,
-            code: code.into(),
-            message: String::new(),
-        }
+        GatewayError { kind, code: code.into(), message: String::new() }
     }
 
     #[test]
     fn after_an_event_poll_at_once_after_empty_within_200_to_500_ms() {
         let p = PollPolicy::default();
         let mut t = PollTracker::default();
-        assert_eq!(
-            t.next(&p, PollOutcome::Events, 0.7),
-            Next::PollAfter {
-                delay_ms: 0,
-                failing: 0
-            }
-        );
+        assert_eq!(t.next(&p, PollOutcome::Events, 0.7), Next::PollAfter { delay_ms: 0, failing: 0 });
         for r in [0.0, 0.5, 0.999] {
-            let Next::PollAfter { delay_ms, .. } = t.next(&p, PollOutcome::Empty, r) else {
-                panic!()
-            };
+            let Next::PollAfter { delay_ms, .. } = t.next(&p, PollOutcome::Empty, r) else { panic!() };
             assert!((200..=500).contains(&delay_ms), "{delay_ms}");
         }
     }
@@ -145,30 +122,19 @@ mod tests {
         let p = PollPolicy::default();
         let mut t = PollTracker::default();
         let delays: Vec<u64> = (0..10)
-            .map(
-                |_| match t.next(&p, PollOutcome::Transport("down".into()), 1.0) {
-                    Next::PollAfter { delay_ms, .. } => delay_ms,
-                    other => panic!("{other:?}"),
-                },
-            )
+            .map(|_| match t.next(&p, PollOutcome::Transport("down".into()), 1.0) {
+                Next::PollAfter { delay_ms, .. } => delay_ms,
+                other => panic!("{other:?}"),
+            })
             .collect();
         assert_eq!(&delays[..6], &[500, 1000, 2000, 4000, 8000, 15000]);
         assert!(delays.iter().all(|d| *d <= p.backoff_cap_ms));
-        let Next::PollAfter {
-            delay_ms: low,
-            failing,
-        } = t.next(&p, PollOutcome::Transport("x".into()), 0.0)
+        let Next::PollAfter { delay_ms: low, failing } = t.next(&p, PollOutcome::Transport("x".into()), 0.0)
         else {
             panic!()
         };
         assert_eq!((low, failing), (7500, 11));
-        assert_eq!(
-            t.next(&p, PollOutcome::Empty, 0.0),
-            Next::PollAfter {
-                delay_ms: 200,
-                failing: 0
-            }
-        );
+        assert_eq!(t.next(&p, PollOutcome::Empty, 0.0), Next::PollAfter { delay_ms: 200, failing: 0 });
     }
 
     #[test]
@@ -176,20 +142,11 @@ mod tests {
         let p = PollPolicy::default();
         let mut t = PollTracker::default();
         let lost = err(ErrorKind::SessionLost, "100-006");
-        assert_eq!(
-            t.next(&p, PollOutcome::Gateway(lost.clone()), 0.0),
-            Next::Stop(lost)
-        );
+        assert_eq!(t.next(&p, PollOutcome::Gateway(lost.clone()), 0.0), Next::Stop(lost));
         let auth = err(ErrorKind::AuthRetry, "000-003");
         for _ in 0..p.auth_retries {
-            assert!(matches!(
-                t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0),
-                Next::PollAfter { .. }
-            ));
+            assert!(matches!(t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0), Next::PollAfter { .. }));
         }
-        assert_eq!(
-            t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0),
-            Next::Stop(auth)
-        );
+        assert_eq!(t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0), Next::Stop(auth));
     }
 }

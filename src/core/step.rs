@@ -3,7 +3,11 @@
 
 use super::error::{ErrorKind, GatewayError};
 use super::event::{CallOffer, Event, Media};
-use super::model::{AgentState, Call, CallPhase, Connection, Direction, Millis, Notice, Session};
+use super::model::{
+    AgentState, Call, CallPhase, Connection, Consult, ConsultState, Direction, Millis, Notice, Session,
+    TransferProgress,
+};
+use super::transfer::{waits_for_outcome, ConsultTarget, TransferRequest};
 use crate::i18n::Msg;
 
 /// How a rejected call is handled (seed 004).
@@ -85,6 +89,33 @@ pub enum Intent {
     CallOut {
         number: String,
     },
+    /// Bridges a held call with the current one; the agent drops out.
+    ConnectHeld {
+        call_id: String,
+    },
+    /// Hangs up one call (held, current or a consult leg).
+    DropCall {
+        call_id: String,
+    },
+    Transfer(TransferRequest),
+    /// Consult (innerhelp mode 1): the customer goes on hold, the target rings.
+    Consult {
+        customer_call_id: String,
+        target: ConsultTarget,
+    },
+    /// Ends the consult leg, whatever the consultee has done, and retrieves the customer.
+    CancelConsult {
+        customer_call_id: String,
+        leg_call_id: Option<String>,
+    },
+    /// Hands the customer to the consultee (connects the held customer; the agent drops out).
+    CompleteConsult {
+        customer_call_id: String,
+    },
+    /// Joins customer, consultee and agent.
+    Conference {
+        customer_call_id: String,
+    },
 }
 
 /// A call as a query (callinfo, hold list) reports it.
@@ -146,20 +177,16 @@ pub enum Effect {
     /// Re-read state, current call and hold list from the gateway.
     Resync,
     RefreshHoldList,
+    /// Send this intent on the agent's behalf (e.g. take the customer back after a failed consult).
+    Send(Intent),
 }
 
 /// Advances the session by one input at time `now`.
 pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
     match input {
         Input::Event(e) => on_event(s, e, now),
-        Input::Done {
-            intent,
-            result: Ok(result),
-        } => on_success(s, intent, result, now),
-        Input::Done {
-            intent,
-            result: Err(err),
-        } => on_failure(s, intent, err, now),
+        Input::Done { intent, result: Ok(result) } => on_success(s, intent, result, now),
+        Input::Done { intent, result: Err(err) } => on_failure(s, intent, err, now),
         Input::PollAlive => {
             let was_reconnecting = matches!(s.connection, Connection::Reconnecting { .. });
             s.connection = Connection::Online;
@@ -185,11 +212,7 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             sign_out(s, Some(notice), now);
             vec![Effect::StopPolling]
         }
-        Input::Resynced {
-            state,
-            current,
-            held,
-        } => {
+        Input::Resynced { state, current, held } => {
             resync(s, state, current, held, now);
             vec![]
         }
@@ -275,15 +298,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
         }
         Event::RestStarted { cause } => {
             let until = s.requested_rest_secs.take().map(|secs| now + secs * 1000);
-            set_agent(
-                s,
-                AgentState::Rest {
-                    cause,
-                    until,
-                    overdue: false,
-                },
-                now,
-            );
+            set_agent(s, AgentState::Rest { cause, until, overdue: false }, now);
             vec![]
         }
         Event::RestTimeout => {
@@ -314,11 +329,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             }
             vec![]
         }
-        Event::CallInfo {
-            call_id,
-            skill,
-            calldata,
-        } => {
+        Event::CallInfo { call_id, skill, calldata } => {
             match s.call_mut(&call_id) {
                 Some(call) => {
                     call.skill = skill.or(call.skill.take());
@@ -334,19 +345,13 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             }
             vec![]
         }
-        Event::Talking {
-            call_id,
-            caller,
-            called,
-            media,
-            feature,
-        } => {
+        Event::Talking { call_id, caller, called, media, feature } => {
             let was_held = s.call(&call_id).is_some_and(|c| c.phase == CallPhase::Held);
             match s.call_mut(&call_id) {
                 Some(call) => set_phase(call, CallPhase::Talking, now),
                 None => {
                     let offer = CallOffer {
-                        call_id,
+                        call_id: call_id.clone(),
                         caller,
                         called,
                         media,
@@ -356,16 +361,32 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                     s.calls.push(new_call(offer, CallPhase::Talking, now));
                 }
             }
-            if was_held {
+            if let Some(c) = s.consult.as_mut() {
+                if c.leg_call_id.as_deref() == Some(call_id.as_str()) {
+                    c.state = ConsultState::Talking;
+                } else if c.customer_call_id == call_id {
+                    // The customer is back with the agent: the consult is over.
+                    s.consult = None;
+                }
+            }
+            if was_held || s.held().next().is_some() {
                 vec![Effect::RefreshHoldList]
             } else {
                 vec![]
             }
         }
-        Event::FarAlerting {
-            call_id, number, ..
-        } => {
+        Event::FarAlerting { call_id, number, .. } => {
+            if let Some(c) = s.consult.as_mut() {
+                let is_leg = c.leg_call_id.as_deref().is_none_or(|leg| leg == call_id);
+                if is_leg && c.customer_call_id != call_id {
+                    c.leg_call_id = Some(call_id.clone());
+                    c.state = ConsultState::Ringing;
+                }
+            }
             match s.call_mut(&call_id) {
+                // A connected call whose far party rings is being transferred: the agent stays
+                // on it until the outcome.
+                Some(call) if call.phase == CallPhase::Talking => {}
                 Some(call) => set_phase(call, CallPhase::Dialing { far_alerting: true }, now),
                 None => {
                     let offer = CallOffer {
@@ -375,11 +396,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                         media: Media::Voice,
                         ..Default::default()
                     };
-                    s.calls.push(new_call(
-                        offer,
-                        CallPhase::Dialing { far_alerting: true },
-                        now,
-                    ));
+                    s.calls.push(new_call(offer, CallPhase::Dialing { far_alerting: true }, now));
                 }
             }
             vec![]
@@ -391,6 +408,12 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             vec![Effect::RefreshHoldList]
         }
         Event::Conference { call_id, partners } => {
+            if let Some(c) = s.consult.take_if(|c| c.customer_call_id == call_id) {
+                // The consult leg merged into the customer's call.
+                if let Some(leg) = c.leg_call_id {
+                    remove_call(s, &leg);
+                }
+            }
             if let Some(call) = s.call_mut(&call_id) {
                 call.conference = partners;
                 set_phase(call, CallPhase::Talking, now);
@@ -402,25 +425,47 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             vec![]
         }
         Event::CallReleased { call_id } | Event::CustomerReleased { call_id, .. } => {
-            let was_held = s.call(&call_id).is_some_and(|c| c.phase == CallPhase::Held);
+            let had_held = s.held().next().is_some();
             remove_call(s, &call_id);
-            if was_held {
+            if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
+                s.transfer = None;
+            }
+            if let Some(c) = s.consult.as_mut() {
+                if c.leg_call_id.as_deref() == Some(call_id.as_str()) {
+                    c.state = ConsultState::Ended;
+                } else if c.customer_call_id == call_id {
+                    // The customer left, or was handed to the consultee: the consult is over.
+                    s.consult = None;
+                }
+            }
+            if had_held {
                 vec![Effect::RefreshHoldList]
             } else {
                 vec![]
             }
         }
-        Event::ConnectFailed { call_id }
-        | Event::CallOutFailed { call_id }
-        | Event::ConsultFailed { call_id } => {
+        Event::ConsultFailed { call_id } => {
+            remove_call(s, &call_id);
+            s.notice = Some(Notice::error(Msg::ConsultFailed));
+            match s.consult.as_mut() {
+                Some(c) => {
+                    c.state = ConsultState::Ended;
+                    // Take the customer back at once rather than leave them waiting on hold.
+                    let customer_call_id = c.customer_call_id.clone();
+                    vec![Effect::Send(Intent::CancelConsult { customer_call_id, leg_call_id: Some(call_id) })]
+                }
+                None => vec![],
+            }
+        }
+        Event::ConnectFailed { call_id } | Event::CallOutFailed { call_id } => {
             // A failed outbound leg disappears; a failed transfer leaves the agent on the call.
-            let dialing = s
-                .call(&call_id)
-                .is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
+            let dialing = s.call(&call_id).is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
             if dialing {
                 remove_call(s, &call_id);
             }
-            s.notice = Some(Notice::error(Msg::ConnectFailed));
+            let was_transfer = s.transfer.take_if(|t| t.call_id == call_id).is_some();
+            s.notice =
+                Some(Notice::error(if was_transfer { Msg::TransferFailed } else { Msg::ConnectFailed }));
             vec![]
         }
         Event::TransferResult { call_id, ok } => {
@@ -429,23 +474,17 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             } else {
                 s.notice = Some(Notice::error(Msg::TransferFailed));
             }
+            if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
+                s.transfer = None;
+            }
             vec![]
         }
     }
 }
 
-fn on_success(
-    s: &mut Session,
-    intent: Intent,
-    result: serde_json::Value,
-    now: Millis,
-) -> Vec<Effect> {
+fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: Millis) -> Vec<Effect> {
     match intent {
-        Intent::SignIn {
-            agent_id,
-            auto_enter_idle,
-            ..
-        } => {
+        Intent::SignIn { agent_id, auto_enter_idle, .. } => {
             s.agent_id = agent_id;
             s.auto_enter_idle = auto_enter_idle;
             s.offer_force_sign_in = false;
@@ -462,10 +501,7 @@ fn on_success(
         Intent::Rest { seconds, .. } => {
             // The confirming event may have overtaken this answer.
             match &mut s.agent {
-                AgentState::Rest {
-                    until: until @ None,
-                    ..
-                } => *until = Some(s.agent_since + seconds * 1000),
+                AgentState::Rest { until: until @ None, .. } => *until = Some(s.agent_since + seconds * 1000),
                 _ => s.requested_rest_secs = Some(seconds),
             }
             vec![]
@@ -478,23 +514,47 @@ fn on_success(
             }
             vec![]
         }
+        Intent::Transfer(req) => {
+            if waits_for_outcome(&req) && s.call(&req.call_id).is_some() {
+                s.transfer =
+                    Some(TransferProgress { call_id: req.call_id, address: req.address, since: now });
+            }
+            vec![]
+        }
+        Intent::Consult { customer_call_id, target } => {
+            // The result is the consult leg's call id. The leg's events may have overtaken this
+            // answer (the poll was already waiting), so its state is read from the call itself.
+            let leg = Some(crate::protocol::lenient::value_string(&result)).filter(|l| !l.is_empty());
+            let leg = leg.or_else(|| s.consult.as_ref().and_then(|c| c.leg_call_id.clone()));
+            let mut state = ConsultState::Dialing;
+            if let Some(call) = leg.as_deref().and_then(|id| s.call_mut(id)) {
+                call.feature = 51;
+                call.direction = Direction::Internal;
+                state = match call.phase {
+                    CallPhase::Talking => ConsultState::Talking,
+                    CallPhase::Dialing { far_alerting: true } => ConsultState::Ringing,
+                    _ => ConsultState::Dialing,
+                };
+            }
+            s.consult = Some(Consult {
+                customer_call_id,
+                leg_call_id: leg,
+                target: target.address,
+                state,
+                since: now,
+            });
+            vec![]
+        }
+        Intent::CancelConsult { .. } => {
+            s.consult = None;
+            vec![Effect::RefreshHoldList]
+        }
         Intent::CallOut { number } => {
             // The result is the new call id; show the dialing call before any event arrives.
             let call_id = crate::protocol::lenient::value_string(&result);
             if !call_id.is_empty() && s.call(&call_id).is_none() {
-                let offer = CallOffer {
-                    call_id,
-                    called: number,
-                    feature: 7,
-                    ..Default::default()
-                };
-                s.calls.push(new_call(
-                    offer,
-                    CallPhase::Dialing {
-                        far_alerting: false,
-                    },
-                    now,
-                ));
+                let offer = CallOffer { call_id, called: number, feature: 7, ..Default::default() };
+                s.calls.push(new_call(offer, CallPhase::Dialing { far_alerting: false }, now));
             }
             vec![]
         }
@@ -516,10 +576,7 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
         (Intent::SignOut, ErrorKind::SignOutRefused) => notice.msg = Msg::SignOutInCall,
         (Intent::Reject { call_id, .. } | Intent::Answer { call_id }, ErrorKind::NoCall) => {
             remove_call(s, &call_id.clone());
-            notice = Notice {
-                msg: Msg::CallAlreadyGone,
-                ..notice
-            };
+            notice = Notice { msg: Msg::CallAlreadyGone, ..notice };
         }
         (Intent::HangUp { call_id }, ErrorKind::NoCall) => {
             remove_call(s, &call_id.clone());
@@ -547,9 +604,9 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
 
 fn agent_from_report(s: &Session, state: ReportedState) -> Option<AgentState> {
     Some(match state {
-        ReportedState::SignedOut => AgentState::SignedOut {
-            reason: Some(Notice::info(Msg::SignedOutByGateway)),
-        },
+        ReportedState::SignedOut => {
+            AgentState::SignedOut { reason: Some(Notice::info(Msg::SignedOutByGateway)) }
+        }
         ReportedState::Idle => AgentState::Idle,
         ReportedState::Busy => match s.agent {
             AgentState::Busy { reason } => AgentState::Busy { reason },
@@ -558,11 +615,7 @@ fn agent_from_report(s: &Session, state: ReportedState) -> Option<AgentState> {
         ReportedState::WrapUp => AgentState::WrapUp,
         ReportedState::Rest => match &s.agent {
             r @ AgentState::Rest { .. } => r.clone(),
-            _ => AgentState::Rest {
-                cause: 0,
-                until: None,
-                overdue: false,
-            },
+            _ => AgentState::Rest { cause: 0, until: None, overdue: false },
         },
         // The call queries below carry the truth about calls; the agent state stays.
         ReportedState::InCall | ReportedState::Unknown => return None,
@@ -613,8 +666,7 @@ fn resync(
 
 fn reconcile_held(s: &mut Session, held: Vec<CallSummary>, now: Millis) {
     // The gateway's list is the truth for held calls: drop ours that it no longer holds.
-    s.calls
-        .retain(|c| c.phase != CallPhase::Held || held.iter().any(|h| h.call_id == c.id));
+    s.calls.retain(|c| c.phase != CallPhase::Held || held.iter().any(|h| h.call_id == c.id));
     for h in held {
         match s.call_mut(&h.call_id) {
             Some(call) => {

@@ -18,9 +18,7 @@ pub fn phone_number(s: &str) -> bool {
 /// A number to call out: 1–24 of digits, `*` and `#` (callout `called`).
 pub fn dial_number(s: &str) -> bool {
     let s = s.trim();
-    (1..=24).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+    (1..=24).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
 }
 
 /// DTMF digits for `seconddialex`: the same alphabet and length.

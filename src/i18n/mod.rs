@@ -141,6 +141,72 @@ messages! {
     ConnectFailed => "连接对方失败", "The other party could not be reached";
     TransferFailed => "转接失败,你仍在通话中", "The transfer failed; you are still on the call";
     Code => "错误码", "Code";
+    // Hold list
+    HoldList => "保持列表", "Held calls";
+    NoHeldCalls => "没有保持的呼叫", "No held calls";
+    Connect => "连接", "Connect";
+    ConnectHint => "把这个保持的呼叫与当前通话接通,你退出", "Join this held call to your current call and leave";
+    DropCall => "挂断此呼叫", "Hang up this call";
+    HeldFor => "已保持", "Held for";
+    FeatureInbound => "普通呼入", "Inbound call";
+    FeatureInternal => "内部呼叫", "Internal call";
+    FeatureOutbound => "普通呼出", "Outbound call";
+    FeaturePreviewOutbound => "预览外呼", "Preview outbound call";
+    FeaturePredictiveOutbound => "预测外呼", "Predictive outbound call";
+    FeatureCallback => "回呼", "Callback";
+    FeatureConsult => "两方咨询", "Consult call";
+    FeatureThreeParty => "三方求助", "Three-party help";
+    FeatureConference => "多方会议", "Conference";
+    FeatureOther => "其他呼叫", "Other call";
+    // Transfer
+    Transfer => "转接", "Transfer";
+    TransferTitle => "转接当前呼叫", "Transfer this call";
+    TransferVoice => "语音呼叫转接", "Voice call transfer";
+    TransferMedia => "多媒体会话转接", "Multimedia session transfer";
+    TargetType => "转接到", "Transfer to";
+    TargetSkillQueue => "技能队列", "Skill queue";
+    TargetAgent => "座席", "Agent";
+    TargetIvr => "IVR 流程", "IVR flow";
+    TargetAccessCode => "系统接入码", "Access code";
+    TargetExternal => "外部号码", "External number";
+    TransferModeLabel => "转接方式", "How to transfer";
+    ModeRelease => "立即转出,我离开通话", "Transfer now and leave the call";
+    ModeSuccess => "等对方接听后我再离开", "Stay until the target answers";
+    ModeIvrSuspend => "转到 IVR,结束后呼叫回到我这里", "Send to the IVR; the call comes back to me afterwards";
+    ModeTalk => "先与对方通话,我挂机后完成转接", "Talk to the target first; hanging up completes the transfer";
+    ModeThreeParty => "三方通话:客户、对方和我", "Three-way call: the customer, the target and me";
+    Address => "目标", "Target";
+    AddressHint => "技能队列、工号或号码,最多 24 个字符", "Skill queue, agent ID or number, at most 24 characters";
+    CallData => "随路数据", "Call data";
+    SkillForAgent => "技能(仅转座席时)", "Skill (agent targets only)";
+    Search => "搜索", "Search";
+    Directory => "目录", "Directory";
+    SendTransfer => "转接", "Transfer";
+    Transferring => "正在转接…", "Transferring…";
+    TransferNoAddress => "请选择或输入转接目标", "Choose or type a target";
+    TransferAddressTooLong => "目标最多 24 个字符", "A target is at most 24 characters";
+    TransferCalldataTooLong => "随路数据超过上限(按 UTF-8 字节计,中文每字 3 字节)", "Call data is over the limit (counted in UTF-8 bytes; a Chinese character is 3)";
+    TransferSkillOnlyForAgent => "技能只能用于转座席", "A skill applies only when the target is an agent";
+    TransferModeNotAllowed => "这个目标不支持该转接方式", "That target does not allow this transfer mode";
+    Bytes => "字节", "bytes";
+    AgentIdle => "空闲", "ready";
+    AgentBusy => "示忙", "busy";
+    AgentTalking => "通话中", "on a call";
+    AgentOther => "其他", "other";
+    AgentOffline => "未签入", "signed out";
+    // Consult
+    Consult => "咨询", "Consult";
+    ConsultTitle => "咨询另一位座席或技能队列(客户保持)", "Consult another agent or skill queue (the customer waits on hold)";
+    StartConsult => "开始咨询", "Start consult";
+    Consulting => "咨询中", "Consulting";
+    ConsultRinging => "振铃中", "ringing";
+    ConsultTalking => "通话中", "talking";
+    ConsultDialing => "呼叫中", "calling";
+    ConsultEnded => "对方已挂断", "hung up";
+    ConsultCancel => "取消咨询,回到客户", "Cancel consult, back to the customer";
+    ConsultComplete => "完成转接", "Complete transfer";
+    ConsultConference => "三方会议", "Conference all three";
+    ConsultFailed => "咨询失败,客户仍在保持中", "The consult failed; the customer is still on hold";
 }
 
 #[cfg(test)]
@@ -151,16 +217,9 @@ mod tests {
     fn every_message_has_both_languages() {
         for m in Msg::ALL {
             for lang in [Lang::Zh, Lang::En] {
-                assert!(
-                    !m.text(lang).trim().is_empty(),
-                    "{m:?} has no {lang:?} text"
-                );
+                assert!(!m.text(lang).trim().is_empty(), "{m:?} has no {lang:?} text");
             }
-            assert_ne!(
-                m.text(Lang::Zh),
-                m.text(Lang::En),
-                "{m:?} is not translated"
-            );
+            assert_ne!(m.text(Lang::Zh), m.text(Lang::En), "{m:?} is not translated");
         }
     }
 
@@ -170,6 +229,22 @@ mod tests {
         assert_eq!(Lang::from_tag("zh-TW"), Lang::Zh);
         assert_eq!(Lang::from_tag("en-GB"), Lang::En);
         assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+}
+
+/// The plain-words name of a CC-Gateway callfeature code (cc-gateway.md §4.5).
+pub fn call_feature(code: i64) -> Msg {
+    match code {
+        0 => Msg::FeatureInbound,
+        6 => Msg::FeatureInternal,
+        7 | 40 | 41 => Msg::FeatureOutbound,
+        43 => Msg::FeaturePredictiveOutbound,
+        44 => Msg::FeaturePreviewOutbound,
+        45 => Msg::FeatureCallback,
+        51 => Msg::FeatureConsult,
+        52 => Msg::FeatureThreeParty,
+        53 | 99 => Msg::FeatureConference,
+        _ => Msg::FeatureOther,
     }
 }
 

@@ -5,22 +5,10 @@ use super::Lang;
 
 /// `(code, zh-CN, en)`.
 pub const RETCODES: &[(&str, &str, &str)] = &[
-    (
-        "000-001",
-        "请求方法或事件错误",
-        "Wrong request method or event",
-    ),
+    ("000-001", "请求方法或事件错误", "Wrong request method or event"),
     ("000-002", "参数或地址错误", "Invalid parameter or URL"),
-    (
-        "000-003",
-        "没有权限:鉴权失败",
-        "No permission: authentication failed",
-    ),
-    (
-        "000-004",
-        "网关正在切换,请稍后重试",
-        "The gateway is failing over; try again shortly",
-    ),
+    ("000-003", "没有权限:鉴权失败", "No permission: authentication failed"),
+    ("000-004", "网关正在切换,请稍后重试", "The gateway is failing over; try again shortly"),
     ("000-005", "网关内部错误", "Internal gateway error"),
     ("000-006", "消息参数错误", "Message parameter error"),
     ("000-007", "重复的请求", "Duplicate request"),
@@ -29,171 +17,63 @@ pub const RETCODES: &[(&str, &str, &str)] = &[
     ("100-003", "签入时 CTI 异常", "CTI error during sign-in"),
     ("100-004", "工号或密码错误", "Wrong agent ID or password"),
     ("100-005", "签出参数无效", "Invalid sign-out parameters"),
-    (
-        "100-006",
-        "座席未签入或会话已失效",
-        "The agent is not signed in, or the session expired",
-    ),
+    ("100-006", "座席未签入或会话已失效", "The agent is not signed in, or the session expired"),
     (
         "100-007",
         "网关内部错误,或当前状态不允许该操作",
         "Internal error, or the current state does not allow this",
     ),
     ("100-008", "座席已经签出", "The agent is already signed out"),
-    (
-        "100-009",
-        "状态切换失败或不允许",
-        "The state change failed or is not allowed",
-    ),
-    (
-        "100-010",
-        "当前状态不允许签出(例如通话中)",
-        "Sign-out refused in the current state (e.g. on a call)",
-    ),
+    ("100-009", "状态切换失败或不允许", "The state change failed or is not allowed"),
+    ("100-010", "当前状态不允许签出(例如通话中)", "Sign-out refused in the current state (e.g. on a call)"),
     ("100-011", "座席操作失败", "The agent operation failed"),
     ("100-012", "座席类型错误", "Wrong agent type"),
     ("100-013", "电话号码无效", "Invalid phone number"),
-    (
-        "100-014",
-        "电话号码不在配置范围内",
-        "The phone number is outside the configured range",
-    ),
-    (
-        "100-015",
-        "已在别处签入且不能强制签入",
-        "Signed in elsewhere and cannot be taken over",
-    ),
+    ("100-014", "电话号码不在配置范围内", "The phone number is outside the configured range"),
+    ("100-015", "已在别处签入且不能强制签入", "Signed in elsewhere and cannot be taken over"),
     ("100-016", "IP 地址无效", "Invalid IP address"),
-    (
-        "100-017",
-        "uPortal 鉴权失败",
-        "uPortal authentication failed",
-    ),
+    ("100-017", "uPortal 鉴权失败", "uPortal authentication failed"),
     ("100-018", "VDN 不匹配", "VDN mismatch"),
-    (
-        "100-019",
-        "技能查询参数无效",
-        "Invalid skill query parameters",
-    ),
-    (
-        "100-020",
-        "密码已过期,请修改密码",
-        "The password has expired; change it",
-    ),
-    (
-        "100-021",
-        "正在签入,请稍候",
-        "A sign-in is already in progress; wait",
-    ),
+    ("100-019", "技能查询参数无效", "Invalid skill query parameters"),
+    ("100-020", "密码已过期,请修改密码", "The password has expired; change it"),
+    ("100-021", "正在签入,请稍候", "A sign-in is already in progress; wait"),
     ("110-016", "账号已锁定", "The account is locked"),
-    (
-        "105-001",
-        "系统处于容灾状态",
-        "The system is in disaster-recovery state",
-    ),
-    (
-        "105-002",
-        "系统处于容灾恢复中",
-        "The system is recovering from disaster recovery",
-    ),
-    (
-        "105-003",
-        "容灾状态下不允许该操作",
-        "Not allowed during disaster recovery",
-    ),
-    (
-        "105-004",
-        "容灾恢复中不允许该操作",
-        "Not allowed while recovering",
-    ),
+    ("105-001", "系统处于容灾状态", "The system is in disaster-recovery state"),
+    ("105-002", "系统处于容灾恢复中", "The system is recovering from disaster recovery"),
+    ("105-003", "容灾状态下不允许该操作", "Not allowed during disaster recovery"),
+    ("105-004", "容灾恢复中不允许该操作", "Not allowed while recovering"),
     ("105-005", "需要重新签入", "You must sign in again"),
     ("105-006", "需要重新签入", "You must sign in again"),
     ("105-007", "需要重新签入", "You must sign in again"),
     ("106-001", "多媒体开关未打开", "Multimedia is switched off"),
     ("106-002", "消息为空", "The message is empty"),
-    (
-        "106-003",
-        "会话数过多(超过 60)",
-        "Too many sessions (more than 60)",
-    ),
-    (
-        "106-004",
-        "会话转移:设备类型无效",
-        "Session transfer: invalid device type",
-    ),
+    ("106-003", "会话数过多(超过 60)", "Too many sessions (more than 60)"),
+    ("106-004", "会话转移:设备类型无效", "Session transfer: invalid device type"),
     ("106-005", "会话转移失败", "Session transfer failed"),
     ("106-006", "会话转移失败", "Session transfer failed"),
-    (
-        "106-007",
-        "多媒体会话操作失败",
-        "Multimedia session operation failed",
-    ),
-    (
-        "106-008",
-        "多媒体会话操作失败",
-        "Multimedia session operation failed",
-    ),
+    ("106-007", "多媒体会话操作失败", "Multimedia session operation failed"),
+    ("106-008", "多媒体会话操作失败", "Multimedia session operation failed"),
     ("106-009", "会话转移失败", "Session transfer failed"),
     ("106-010", "会话转移失败", "Session transfer failed"),
-    (
-        "106-011",
-        "多媒体会话操作失败",
-        "Multimedia session operation failed",
-    ),
+    ("106-011", "多媒体会话操作失败", "Multimedia session operation failed"),
     ("106-012", "会话转移失败", "Session transfer failed"),
     ("200-001", "外呼号码无效", "Invalid number to call"),
-    (
-        "200-002",
-        "没有可接听或拒接的呼叫",
-        "No call to answer or reject",
-    ),
+    ("200-002", "没有可接听或拒接的呼叫", "No call to answer or reject"),
     ("200-003", "静音失败:没有呼叫", "Mute failed: no call"),
     ("200-004", "静音失败:状态不对", "Mute failed: wrong state"),
-    (
-        "200-005",
-        "连接保持呼叫失败:没有呼叫",
-        "Connect held call failed: no call",
-    ),
-    (
-        "200-006",
-        "连接保持呼叫失败:状态不对",
-        "Connect held call failed: wrong state",
-    ),
+    ("200-005", "连接保持呼叫失败:没有呼叫", "Connect held call failed: no call"),
+    ("200-006", "连接保持呼叫失败:状态不对", "Connect held call failed: wrong state"),
     ("200-007", "取消静音失败:没有呼叫", "Unmute failed: no call"),
-    (
-        "200-008",
-        "取消静音失败:状态不对",
-        "Unmute failed: wrong state",
-    ),
+    ("200-008", "取消静音失败:状态不对", "Unmute failed: wrong state"),
     ("200-009", "呼叫操作失败", "The call operation failed"),
-    (
-        "200-010",
-        "三方通话失败:没有呼叫",
-        "Three-party call failed: no call",
-    ),
-    (
-        "200-011",
-        "三方通话失败:状态不对",
-        "Three-party call failed: wrong state",
-    ),
+    ("200-010", "三方通话失败:没有呼叫", "Three-party call failed: no call"),
+    ("200-011", "三方通话失败:状态不对", "Three-party call failed: wrong state"),
     ("200-012", "转接失败:没有呼叫", "Transfer failed: no call"),
     ("200-013", "保持失败:没有呼叫", "Hold failed: no call"),
     ("200-014", "保持失败:状态不对", "Hold failed: wrong state"),
-    (
-        "200-015",
-        "取回失败:没有保持的呼叫",
-        "Retrieve failed: no held call",
-    ),
-    (
-        "200-016",
-        "取回失败:状态不对",
-        "Retrieve failed: wrong state",
-    ),
-    (
-        "200-017",
-        "挂断失败:呼叫不存在",
-        "Hang-up failed: the call does not exist",
-    ),
+    ("200-015", "取回失败:没有保持的呼叫", "Retrieve failed: no held call"),
+    ("200-016", "取回失败:状态不对", "Retrieve failed: wrong state"),
+    ("200-017", "挂断失败:呼叫不存在", "Hang-up failed: the call does not exist"),
     ("200-018", "咨询失败:没有呼叫", "Consult failed: no call"),
     ("200-019", "呼叫操作失败", "The call operation failed"),
     ("200-020", "呼叫操作失败", "The call operation failed"),
@@ -223,26 +103,10 @@ pub const RETCODES: &[(&str, &str, &str)] = &[
     ("400-001", "设置随路数据失败", "Setting call data failed"),
     ("400-002", "设置随路数据失败", "Setting call data failed"),
     ("400-003", "没有保持的呼叫", "No held call"),
-    (
-        "600-001",
-        "队列或技能查询失败",
-        "Queue or skill query failed",
-    ),
-    (
-        "600-002",
-        "队列或技能查询失败",
-        "Queue or skill query failed",
-    ),
-    (
-        "600-003",
-        "队列或技能查询失败",
-        "Queue or skill query failed",
-    ),
-    (
-        "600-004",
-        "队列或技能查询失败",
-        "Queue or skill query failed",
-    ),
+    ("600-001", "队列或技能查询失败", "Queue or skill query failed"),
+    ("600-002", "队列或技能查询失败", "Queue or skill query failed"),
+    ("600-003", "队列或技能查询失败", "Queue or skill query failed"),
+    ("600-004", "队列或技能查询失败", "Queue or skill query failed"),
     ("600-005", "技能队列查询失败", "Skill queue query failed"),
 ];
 
@@ -269,17 +133,15 @@ mod tests {
     #[test]
     fn every_code_of_the_reference_has_both_languages() {
         // cc-gateway.md §8, code by code.
-        let listed = "000-001 000-002 000-003 000-004 000-005 000-006 000-007 100-001 100-002 100-003 100-004 \
+        let listed =
+            "000-001 000-002 000-003 000-004 000-005 000-006 000-007 100-001 100-002 100-003 100-004 \
             100-005 100-006 100-007 100-008 100-009 100-010 100-011 100-012 100-013 100-014 100-015 100-016 \
             100-017 100-018 100-019 100-020 100-021 110-016 101-001 104-001 105-001 105-005 105-006 105-007 \
             106-001 106-002 106-003 106-004 106-005 106-012 200-001 200-002 200-003 200-017 200-018 200-019 \
             200-037 200-038 200-039 300-001 300-004 400-001 400-002 400-003 500-001 600-001 600-005 900-001";
         for code in listed.split_whitespace() {
             for lang in [Lang::Zh, Lang::En] {
-                assert!(
-                    retcode_text(code, lang).is_some_and(|t| !t.is_empty()),
-                    "{code} {lang:?}"
-                );
+                assert!(retcode_text(code, lang).is_some_and(|t| !t.is_empty()), "{code} {lang:?}");
             }
         }
         assert_eq!(retcode_text("777-777", Lang::En), None);

@@ -37,10 +37,7 @@ pub struct GatewayClient {
 impl GatewayClient {
     /// `base` is the gateway's origin ("" = this page's origin, through the reverse proxy).
     pub fn new(base: &str) -> Self {
-        GatewayClient {
-            base: base.trim_end_matches('/').into(),
-            guid: Rc::new(RefCell::new(None)),
-        }
+        GatewayClient { base: base.trim_end_matches('/').into(), guid: Rc::new(RefCell::new(None)) }
     }
 
     pub fn forget_guid(&self) {
@@ -53,11 +50,7 @@ impl GatewayClient {
 
     /// Sends one request. Every response that carries `Set-GUID` rotates the Guid, so the
     /// next request (whichever it is) uses the newest one.
-    pub async fn send(
-        &self,
-        req: &HttpRequest,
-        signal: Option<&AbortSignal>,
-    ) -> Result<Envelope, NetError> {
+    pub async fn send(&self, req: &HttpRequest, signal: Option<&AbortSignal>) -> Result<Envelope, NetError> {
         use gloo_net::http::{Method as M, RequestBuilder};
         let method = match req.method {
             Method::Get => M::GET,
@@ -84,12 +77,7 @@ impl GatewayClient {
                 NetError::Transport(e.to_string())
             }
         })?;
-        if let Some(guid) = response
-            .headers()
-            .get("Set-GUID")
-            .as_deref()
-            .and_then(guid_from_header)
-        {
+        if let Some(guid) = response.headers().get("Set-GUID").as_deref().and_then(guid_from_header) {
             *self.guid.borrow_mut() = Some(guid);
         }
         let status = response.status();
@@ -109,10 +97,7 @@ impl GatewayClient {
 
     /// Sends a request and turns a non-zero retcode into a classified error.
     pub async fn call(&self, req: &HttpRequest) -> Result<serde_json::Value, GatewayError> {
-        let envelope = self
-            .send(req, None)
-            .await
-            .map_err(NetError::into_gateway_error)?;
+        let envelope = self.send(req, None).await.map_err(NetError::into_gateway_error)?;
         if envelope.is_ok() {
             Ok(envelope.result)
         } else {

@@ -52,8 +52,7 @@ impl Envelope {
 
 /// Reads any CC-Gateway response body.
 pub fn decode_envelope(body: &str) -> Result<Envelope, DecodeError> {
-    let value: Value =
-        serde_json::from_str(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_str(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
     if !value.is_object() || value.get("retcode").is_none() {
         return Err(DecodeError::NotEnvelope("no retcode".into()));
     }
@@ -95,9 +94,7 @@ pub fn poll_events(envelope: &Envelope) -> PollEvents {
         },
         Value::Null => {}
         Value::String(s) if s.is_empty() => {}
-        other => out
-            .skipped
-            .push(format!("an event that is not an object: {other}")),
+        other => out.skipped.push(format!("an event that is not an object: {other}")),
     };
     match &envelope.event {
         Value::Array(items) => items.iter().for_each(&mut take),
@@ -228,6 +225,27 @@ pub struct SkillQueue {
     pub mediatype: Option<i64>,
 }
 
+/// An agent of `GET agentgroup/{id}/allagentstatus` (a SAMPLE URI; the shape is inferred, so
+/// every field is optional and read leniently).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct AgentEntry {
+    #[serde(default, deserialize_with = "lenient::string", alias = "workNo", alias = "agentId")]
+    pub workno: String,
+    #[serde(default, deserialize_with = "lenient::string", alias = "agentName")]
+    pub name: String,
+    /// The gateway agent state code (§4.1: 3 busy, 4 idle, 7 in a call, …).
+    #[serde(default, deserialize_with = "lenient::opt_i64", alias = "agentState", alias = "state")]
+    pub status: Option<i64>,
+}
+
+/// Reads a list result leniently: rows that cannot be read are skipped.
+pub fn decode_list<T: serde::de::DeserializeOwned>(result: &Value) -> Vec<T> {
+    match result {
+        Value::Array(items) => items.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Body of `PUT onlineagent/{id}` (sign-in) and `forcelogin`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignInBody {
@@ -259,11 +277,7 @@ pub struct RejectBody {
 pub struct MediaTransferBody {
     #[serde(deserialize_with = "lenient::string")]
     pub callid: String,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
     pub caller: Option<String>,
     /// 1 skill queue, 2 agent, 4 system access code.
     #[serde(deserialize_with = "lenient::i64_or_zero")]
@@ -275,18 +289,10 @@ pub struct MediaTransferBody {
     #[serde(deserialize_with = "lenient::string")]
     pub address: String,
     /// At most 2048 bytes of UTF-8.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
     pub calldata: Option<String>,
     /// Only with devicetype 2.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_i64"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_i64")]
     pub skill_id: Option<i64>,
 }
 
@@ -333,22 +339,10 @@ mod tests {
 
     #[test]
     fn bodies_that_are_not_envelopes_are_errors_not_panics() {
-        assert!(matches!(
-            decode_envelope("<html>502</html>"),
-            Err(DecodeError::NotJson(_))
-        ));
-        assert!(matches!(
-            decode_envelope(r#"{"retcode": "0", "event": {"#),
-            Err(DecodeError::NotJson(_))
-        ));
-        assert!(matches!(
-            decode_envelope("[1,2]"),
-            Err(DecodeError::NotEnvelope(_))
-        ));
-        assert!(matches!(
-            decode_envelope(r#"{"message": "x"}"#),
-            Err(DecodeError::NotEnvelope(_))
-        ));
+        assert!(matches!(decode_envelope("<html>502</html>"), Err(DecodeError::NotJson(_))));
+        assert!(matches!(decode_envelope(r#"{"retcode": "0", "event": {"#), Err(DecodeError::NotJson(_))));
+        assert!(matches!(decode_envelope("[1,2]"), Err(DecodeError::NotEnvelope(_))));
+        assert!(matches!(decode_envelope(r#"{"message": "x"}"#), Err(DecodeError::NotEnvelope(_))));
     }
 
     #[test]

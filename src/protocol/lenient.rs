@@ -85,10 +85,7 @@ mod tests {
     #[test]
     fn strings_numbers_and_booleans_in_either_form() {
         let p = probe(r#"{"s": "0105550100", "n": "7", "b": "true"}"#);
-        assert_eq!(
-            (p.s.as_str(), p.n, p.b),
-            ("0105550100", Some(7), Some(true))
-        );
+        assert_eq!((p.s.as_str(), p.n, p.b), ("0105550100", Some(7), Some(true)));
         let p = probe(r#"{"s": 10086, "n": 7, "b": false}"#);
         assert_eq!((p.s.as_str(), p.n, p.b), ("10086", Some(7), Some(false)));
         let p = probe(r#"{"s": null, "n": "", "b": "maybe"}"#);

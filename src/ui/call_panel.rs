@@ -1,10 +1,12 @@
 //! The call panel: the call the agent is on (party, direction, talk timer; hang up, hold,
 //! mute, keypad) and the dialer for calling out.
 
-use super::{tr, use_toolbar};
+use super::{tr, use_toolbar, ConsultPicker, TransferDialog};
 use crate::core::actions::{allowed_actions, Action};
+use crate::core::event::Media;
 use crate::core::model::{CallPhase, Direction};
 use crate::core::step::Intent;
+use crate::core::transfer::TransferKind;
 use crate::core::validate;
 use crate::i18n::{format_elapsed, Msg};
 use leptos::prelude::*;
@@ -12,6 +14,7 @@ use leptos::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ActiveCall {
     call_id: String,
+    media: Media,
     party: String,
     direction: Direction,
     dialing: bool,
@@ -26,6 +29,7 @@ pub fn CallPanel() -> impl IntoView {
         tb.session.with(|s| {
             s.active().map(|c| ActiveCall {
                 call_id: c.id.clone(),
+                media: c.media,
                 party: c.other_party().to_string(),
                 direction: c.direction,
                 dialing: matches!(c.phase, CallPhase::Dialing { .. }),
@@ -37,6 +41,10 @@ pub fn CallPanel() -> impl IntoView {
     let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
     let can = move |a: Action| allowed.get().contains(a);
     let keypad_open = RwSignal::new(false);
+    let transfer_open = RwSignal::new(false);
+    let consult_open = RwSignal::new(false);
+    let transfer =
+        Memo::new(move |_| tb.session.with(|s| s.transfer.as_ref().map(|t| (t.address.clone(), t.since))));
 
     let call_view = move || {
         active.get().map(|c| {
@@ -48,6 +56,8 @@ pub fn CallPanel() -> impl IntoView {
             };
             let since = c.since;
             let (hang_id, hold_id, mute_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
+            let kind = if c.media == Media::Chat { TransferKind::Media } else { TransferKind::Voice };
+            let (transfer_id, consult_id) = (c.call_id.clone(), c.call_id.clone());
             let muted = c.muted;
             view! {
                 <section class="ab-call" data-testid="call-panel" aria-label=Msg::StateTalking.text(lang)>
@@ -76,11 +86,31 @@ pub fn CallPanel() -> impl IntoView {
                             }>
                             {if muted { Msg::Unmute.text(lang) } else { Msg::Mute.text(lang) }}
                         </button>
+                        <button type="button" class="ab-btn" data-testid="transfer-open" aria-haspopup="dialog"
+                            disabled=move || !can(Action::Transfer) on:click=move |_| transfer_open.set(true)>
+                            {tr(Msg::Transfer)}
+                        </button>
+                        <button type="button" class="ab-btn" data-testid="consult-open" aria-haspopup="dialog"
+                            disabled=move || !can(Action::Consult) on:click=move |_| consult_open.set(true)>
+                            {tr(Msg::Consult)}
+                        </button>
                         <button type="button" class="ab-btn" data-testid="keypad-open" aria-expanded=move || keypad_open.get().to_string()
                             disabled=move || !can(Action::Dtmf) on:click=move |_| keypad_open.update(|o| *o = !*o)>
                             {tr(Msg::Keypad)}
                         </button>
                     </div>
+                    {move || transfer.get().map(|(to, since)| view! {
+                        <span class="ab-call__progress" data-testid="transfer-progress" role="status">
+                            {tr(Msg::Transferring)}" "{to}" "
+                            <span class="ab-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                        </span>
+                    })}
+                    <Show when=move || transfer_open.get() && can(Action::Transfer)>
+                        <TransferDialog call_id=transfer_id.clone() kind on_close=Callback::new(move |_| transfer_open.set(false))/>
+                    </Show>
+                    <Show when=move || consult_open.get() && can(Action::Consult)>
+                        <ConsultPicker customer_call_id=consult_id.clone() on_close=Callback::new(move |_| consult_open.set(false))/>
+                    </Show>
                     <Show when=move || keypad_open.get() && can(Action::Dtmf)>
                         <Keypad call_id=c.call_id.clone()/>
                     </Show>
@@ -102,10 +132,7 @@ pub fn CallPanel() -> impl IntoView {
 fn Keypad(call_id: String) -> impl IntoView {
     let tb = use_toolbar();
     let send_digit = move |digit: &'static str| {
-        tb.send(Intent::Dtmf {
-            call_id: call_id.clone(),
-            digits: digit.to_string(),
-        });
+        tb.send(Intent::Dtmf { call_id: call_id.clone(), digits: digit.to_string() });
     };
     let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
     view! {

@@ -2,20 +2,26 @@
 //! through [`Toolbar`] and sends intents back. No component touches another's signals.
 
 mod call_panel;
+mod consult_bar;
+mod hold_list;
 mod reject_dialog;
 mod ringing_banner;
 mod sign_in;
 mod state_bar;
 mod status;
 mod toolbar;
+mod transfer_dialog;
 
 pub use call_panel::CallPanel;
+pub use consult_bar::{ConsultBar, ConsultPicker};
+pub use hold_list::HoldList;
 pub use reject_dialog::RejectDialog;
 pub use ringing_banner::RingingBanner;
 pub use sign_in::SignIn;
 pub use state_bar::StateBar;
 pub use status::{ConnectionStatus, LangSwitch, NoticeBar};
-pub use toolbar::{now_ms, use_toolbar, Toolbar};
+pub use toolbar::{now_ms, use_toolbar, Directory, Toolbar};
+pub use transfer_dialog::TransferDialog;
 
 use crate::config::Config;
 use crate::i18n::{Lang, Msg};
@@ -33,9 +39,8 @@ pub fn start() {
         .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
         .collect();
     let config = Config::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let lang = config
-        .lang
-        .unwrap_or_else(|| Lang::from_tag(&window().navigator().language().unwrap_or_default()));
+    let lang =
+        config.lang.unwrap_or_else(|| Lang::from_tag(&window().navigator().language().unwrap_or_default()));
     let toolbar = Toolbar::new(config, lang);
     let host = document()
         .get_element_by_id("agentbar")
@@ -56,8 +61,7 @@ pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
 #[component]
 pub fn App(toolbar: Toolbar) -> impl IntoView {
     provide_context(toolbar);
-    let clock =
-        set_interval_with_handle(move || toolbar.clock.set(now_ms()), Duration::from_secs(1)).ok();
+    let clock = set_interval_with_handle(move || toolbar.clock.set(now_ms()), Duration::from_secs(1)).ok();
     on_cleanup(move || {
         if let Some(handle) = clock {
             handle.clear();
@@ -76,7 +80,9 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
             <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
                 <StateBar/>
                 <RingingBanner/>
+                <ConsultBar/>
                 <CallPanel/>
+                <HoldList/>
             </Show>
         </div>
     }

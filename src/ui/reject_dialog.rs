@@ -23,10 +23,7 @@ pub fn RejectDialog(
     on_cleanup(move || escape.remove());
     let confirm = move |_| {
         if let Some(m) = mode.get_untracked() {
-            tb.send(Intent::Reject {
-                call_id: call_id.clone(),
-                mode: m,
-            });
+            tb.send(Intent::Reject { call_id: call_id.clone(), mode: m });
             on_close.run(());
         }
     };

@@ -9,9 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let tb = use_toolbar();
-    let (agent_id, phone) = tb
-        .config
-        .with_value(|c| (c.agent_id.clone(), c.phone.clone()));
+    let (agent_id, phone) = tb.config.with_value(|c| (c.agent_id.clone(), c.phone.clone()));
     let agent_id = RwSignal::new(agent_id);
     let password = RwSignal::new(String::new());
     let phone = RwSignal::new(phone);

@@ -30,11 +30,7 @@ pub fn StateBar() -> impl IntoView {
     let time_left = move || {
         rest_until.get().map(|until| {
             let left = until.saturating_sub(tb.clock.get());
-            format!(
-                "{} {}",
-                format_elapsed(left),
-                Msg::TimeLeft.text(tb.lang.get())
-            )
+            format!("{} {}", format_elapsed(left), Msg::TimeLeft.text(tb.lang.get()))
         })
     };
     let in_wrap_up = move || display.get() == DisplayState::WrapUp;
@@ -44,10 +40,7 @@ pub fn StateBar() -> impl IntoView {
         let cause: i64 = rest_cause.get_untracked().trim().parse().unwrap_or(0);
         // rest/{time} takes 1–86399 seconds, restcause 0–255.
         let seconds = (minutes * 60).clamp(60, 86_399);
-        tb.send(Intent::Rest {
-            seconds,
-            cause: cause.clamp(0, 255),
-        });
+        tb.send(Intent::Rest { seconds, cause: cause.clamp(0, 255) });
         rest_open.set(false);
     };
 

@@ -8,7 +8,9 @@ use crate::core::step::{step, Effect, Input, Intent};
 use crate::core::{ErrorKind, Session};
 use crate::i18n::Lang;
 use crate::net::{warn, GatewayClient, NetError};
-use crate::protocol::huawei::{decode_hold_list, poll_events, AgentStatus, CallRecord};
+use crate::protocol::huawei::{
+    decode_hold_list, decode_list, poll_events, AgentEntry, AgentStatus, CallRecord, SkillQueue,
+};
 use crate::vendor::huawei::{self as hw, Decoded};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,6 +23,13 @@ pub fn now_ms() -> u64 {
 struct PollHandle {
     generation: u64,
     abort: Option<web_sys::AbortController>,
+}
+
+/// Transfer and consult targets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Directory {
+    pub skills: Vec<SkillQueue>,
+    pub agents: Vec<AgentEntry>,
 }
 
 /// Shared through context. `Copy`: every field is an arena handle.
@@ -43,10 +52,7 @@ impl Toolbar {
             clock: RwSignal::new(now_ms()),
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
             config: StoredValue::new(config),
-            poll: StoredValue::new_local(PollHandle {
-                generation: 0,
-                abort: None,
-            }),
+            poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
         }
     }
 
@@ -71,17 +77,23 @@ impl Toolbar {
             Intent::SignIn { agent_id, .. } => agent_id.clone(),
             _ => self.session.with_untracked(|s| s.agent_id.clone()),
         };
-        let request = hw::request(&intent, &agent_id);
-        let Some(client) = self.client.try_get_value() else {
-            return;
-        };
+        let plan = hw::plan(&intent, &agent_id);
+        let Some(client) = self.client.try_get_value() else { return };
         if matches!(intent, Intent::SignIn { .. }) {
             self.stop_polling();
             client.forget_guid();
         }
         let this = *self;
         spawn_local(async move {
-            let result = client.call(&request).await;
+            let mut result = Ok(serde_json::Value::Null);
+            for step in plan {
+                result = client.call(&step.request).await;
+                match &result {
+                    Err(e) if step.tolerate_no_call && e.kind == ErrorKind::NoCall => {}
+                    Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
             this.apply(Input::Done { intent, result });
         });
     }
@@ -92,6 +104,7 @@ impl Toolbar {
             Effect::StopPolling => self.stop_polling(),
             Effect::Resync => self.resync(),
             Effect::RefreshHoldList => self.refresh_hold_list(),
+            Effect::Send(intent) => self.send(intent),
         }
     }
 
@@ -122,9 +135,7 @@ impl Toolbar {
     }
 
     fn is_current(&self, generation: u64) -> bool {
-        self.poll
-            .try_with_value(|p| p.generation == generation)
-            .unwrap_or(false)
+        self.poll.try_with_value(|p| p.generation == generation).unwrap_or(false)
     }
 
     /// Exactly one poll is in flight: the loop awaits each answer before the next request,
@@ -137,9 +148,7 @@ impl Toolbar {
                 return;
             };
             let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
-            let answer = client
-                .send(&hw::poll_request(&agent_id), Some(&signal))
-                .await;
+            let answer = client.send(&hw::poll_request(&agent_id), Some(&signal)).await;
             if !self.is_current(generation) {
                 return;
             }
@@ -161,9 +170,7 @@ impl Toolbar {
                         match hw::decode_event(&raw) {
                             Decoded::Event(e) => self.apply(Input::Event(e)),
                             Decoded::Ignored => {}
-                            Decoded::Unknown(t) => {
-                                warn(&format!("agentbar: skipped unknown event {t}"))
-                            }
+                            Decoded::Unknown(t) => warn(&format!("agentbar: skipped unknown event {t}")),
                         }
                         if !self.is_current(generation) {
                             return;
@@ -183,10 +190,7 @@ impl Toolbar {
                         self.apply(Input::PollFailing { attempt: failing });
                     }
                     if delay_ms > 0 {
-                        gloo_timers::future::TimeoutFuture::new(
-                            delay_ms.min(u32::MAX as u64) as u32
-                        )
-                        .await;
+                        gloo_timers::future::TimeoutFuture::new(delay_ms.min(u32::MAX as u64) as u32).await;
                     }
                 }
                 Next::Stop(err) => {
@@ -210,15 +214,8 @@ impl Toolbar {
         spawn_local(async move {
             let status = match client.call(&hw::status_request(&agent_id)).await {
                 Ok(v) => serde_json::from_value::<AgentStatus>(v).unwrap_or_default(),
-                Err(e) if e.kind == ErrorKind::SessionLost => {
-                    return this.apply(Input::SessionLost(e))
-                }
-                Err(e) => {
-                    return warn(&format!(
-                        "agentbar: resync failed: {} {}",
-                        e.code, e.message
-                    ))
-                }
+                Err(e) if e.kind == ErrorKind::SessionLost => return this.apply(Input::SessionLost(e)),
+                Err(e) => return warn(&format!("agentbar: resync failed: {} {}", e.code, e.message)),
             };
             let current = client
                 .call(&hw::callinfo_request(&agent_id))
@@ -227,19 +224,30 @@ impl Toolbar {
                 .and_then(|v| serde_json::from_value::<CallRecord>(v).ok())
                 .filter(|c| !c.callid.is_empty())
                 .map(|c| hw::call_summary(&c));
-            let held = this
-                .fetch_hold_list(&client, &agent_id)
-                .await
-                .unwrap_or_default();
-            this.apply(Input::Resynced {
-                state: hw::reported_state(status.agent_state),
-                current,
-                held,
-            });
+            let held = this.fetch_hold_list(&client, &agent_id).await.unwrap_or_default();
+            this.apply(Input::Resynced { state: hw::reported_state(status.agent_state), current, held });
         });
     }
 
-    fn refresh_hold_list(&self) {
+    /// The transfer and consult directory: skill queues and agents with their live state.
+    /// Failures leave a list empty (the agent can still type an address).
+    pub async fn load_directory(self) -> Directory {
+        let Some(client) = self.client.try_get_value() else { return Directory::default() };
+        let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
+        let skills =
+            client.call(&hw::skills_request(&agent_id)).await.map(|v| decode_list(&v)).unwrap_or_default();
+        let agents = client
+            .call(&hw::agents_request(&agent_id))
+            .await
+            .map(|v| decode_list::<AgentEntry>(&v))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.workno != agent_id)
+            .collect();
+        Directory { skills, agents }
+    }
+
+    pub fn refresh_hold_list(&self) {
         let Some(client) = self.client.try_get_value() else {
             return;
         };
@@ -261,10 +269,7 @@ impl Toolbar {
             Ok(v) => Some(decode_hold_list(&v).iter().map(hw::call_summary).collect()),
             Err(e) if e.kind == ErrorKind::NoHeldCall => Some(Vec::new()),
             Err(e) => {
-                warn(&format!(
-                    "agentbar: hold list failed: {} {}",
-                    e.code, e.message
-                ));
+                warn(&format!("agentbar: hold list failed: {} {}", e.code, e.message));
                 None
             }
         }

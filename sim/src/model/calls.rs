@@ -1,9 +1,7 @@
 //! Call control: offering and routing calls, answer/reject/release, hold, consult,
 //! conference, callout and transfers, and the virtual far parties.
 
-use super::{
-    emit, open_agent, BaseState, Call, CallKind, CallState, Emit, Ms, Pending, Sim, TimerAction,
-};
+use super::{emit, open_agent, BaseState, Call, CallKind, CallState, Emit, Ms, Pending, Sim, TimerAction};
 use crate::codes::{self, Fail};
 use crate::config::{CallInfoPlacement, ConnectHoldErrors, FarBehaviour, Media};
 use crate::params;
@@ -86,12 +84,7 @@ impl Sim {
     fn talking_event(&self, callid: &str, out: &mut Vec<Emit>) {
         if let Some(call) = self.calls.get(callid) {
             if let Some(agent) = &call.agent {
-                emit(
-                    out,
-                    agent,
-                    "AgentEvent_Talking",
-                    talking_content(call, &self.call_type(call)),
-                );
+                emit(out, agent, "AgentEvent_Talking", talking_content(call, &self.call_type(call)));
             }
         }
     }
@@ -99,12 +92,7 @@ impl Sim {
     // ---------------------------------------------------------------- offering
 
     /// `POST /sim/offer`: rings the named agent, or an idle agent of the skill queue, or queues.
-    pub fn offer(
-        &mut self,
-        req: OfferRequest,
-        now: Ms,
-        out: &mut Vec<Emit>,
-    ) -> Result<String, String> {
+    pub fn offer(&mut self, req: OfferRequest, now: Ms, out: &mut Vec<Emit>) -> Result<String, String> {
         if let Some(agent) = &req.agent {
             if !self.agents.contains_key(agent) {
                 return Err(format!("unknown agent {agent}"));
@@ -127,10 +115,7 @@ impl Sim {
             caller: req.caller,
             called: req.called,
             skill_id: req.skill,
-            skill_name: req
-                .skill_name
-                .or_else(|| skill.map(|s| s.name))
-                .unwrap_or_default(),
+            skill_name: req.skill_name.or_else(|| skill.map(|s| s.name)).unwrap_or_default(),
             calldata: req.calldata,
             state: CallState::Queued,
             agent: None,
@@ -181,11 +166,9 @@ impl Sim {
                 .filter(|a| a.available())
                 .filter(|a| match &call.target_agent {
                     Some(t) => *t == a.cfg.workno,
-                    None => call.skill_id.is_none_or(|skill| {
-                        a.session
-                            .as_ref()
-                            .is_some_and(|s| s.skills.contains(&skill))
-                    }),
+                    None => call
+                        .skill_id
+                        .is_none_or(|skill| a.session.as_ref().is_some_and(|s| s.skills.contains(&skill))),
                 })
                 .min_by_key(|a| a.idle_since)
                 .map(|a| a.cfg.workno.clone());
@@ -239,10 +222,7 @@ impl Sim {
         } else if ring_timeout > 0 {
             self.schedule(
                 now + ring_timeout,
-                TimerAction::RingTimeout {
-                    callid: callid.to_string(),
-                    attempt,
-                },
+                TimerAction::RingTimeout { callid: callid.to_string(), attempt },
             );
         }
     }
@@ -263,22 +243,12 @@ impl Sim {
         let demo = call.demo;
         self.talking_event(callid, out);
         if demo {
-            self.schedule(
-                now + talk_ms,
-                TimerAction::CustomerHangup {
-                    callid: callid.to_string(),
-                },
-            );
+            self.schedule(now + talk_ms, TimerAction::CustomerHangup { callid: callid.to_string() });
         }
     }
 
     /// `PUT voicecall/{id}/answer[?callid=]` (also answers chat sessions: INFERRED).
-    pub fn answer(
-        &mut self,
-        workno: &str,
-        callid: Option<&str>,
-        now: Ms,
-    ) -> Result<Vec<Emit>, Fail> {
+    pub fn answer(&mut self, workno: &str, callid: Option<&str>, now: Ms) -> Result<Vec<Emit>, Fail> {
         let agent = open_agent(&mut self.agents, workno)?;
         let ringing = agent
             .ringing
@@ -306,8 +276,7 @@ impl Sim {
     /// `POST voicecall/{id}/reject` `{callid?, mode}` (seed 004).
     pub fn reject(&mut self, workno: &str, body: &Value, now: Ms) -> Result<Vec<Emit>, Fail> {
         let obj = params::object(body)?;
-        let mode =
-            params::opt_int(obj, "mode")?.ok_or_else(|| Fail::bad_param("mode is required"))?;
+        let mode = params::opt_int(obj, "mode")?.ok_or_else(|| Fail::bad_param("mode is required"))?;
         if !matches!(mode, 1 | 2) {
             return Err(Fail::bad_param("mode must be 1 or 2"));
         }
@@ -334,13 +303,7 @@ impl Sim {
     }
 
     /// Ringing for `ringTimeoutMs` without an answer: taken back, agent forced busy (reason 2).
-    pub(crate) fn ring_timeout(
-        &mut self,
-        callid: &str,
-        attempt: u64,
-        now: Ms,
-        out: &mut Vec<Emit>,
-    ) {
+    pub(crate) fn ring_timeout(&mut self, callid: &str, attempt: u64, now: Ms, out: &mut Vec<Emit>) {
         let Some(call) = self.calls.get(callid) else {
             return;
         };
@@ -393,12 +356,7 @@ impl Sim {
         }
         agent.muted = false;
         if media == Media::Voice || chat_release {
-            emit(
-                out,
-                workno,
-                "AgentOther_PhoneRelease",
-                json!({"phoneState": phone_state}),
-            );
+            emit(out, workno, "AgentOther_PhoneRelease", json!({"phoneState": phone_state}));
         }
         let autoenteridle = agent.session.as_ref().is_none_or(|s| s.autoenteridle);
         match agent.pending.take() {
@@ -439,10 +397,7 @@ impl Sim {
     fn orphan_consult_of(&mut self, parent: &str) {
         for call in self.calls.values_mut() {
             if matches!(&call.kind, CallKind::Consult { parent: p, .. } if p == parent) {
-                call.kind = CallKind::Consult {
-                    parent: String::new(),
-                    mode: 1,
-                };
+                call.kind = CallKind::Consult { parent: String::new(), mode: 1 };
             }
         }
     }
@@ -464,11 +419,7 @@ impl Sim {
 
     /// `POST voicecall/{id}/dropcall/{callid}`: hangs up that one call of the agent.
     pub fn drop_call(&mut self, workno: &str, callid: &str, now: Ms) -> Result<Vec<Emit>, Fail> {
-        if !open_agent(&mut self.agents, workno)?
-            .all_calls()
-            .iter()
-            .any(|c| c == callid)
-        {
+        if !open_agent(&mut self.agents, workno)?.all_calls().iter().any(|c| c == callid) {
             return Err(Fail::code(codes::NO_SUCH_CALL));
         }
         let mut out = Vec::new();
@@ -477,16 +428,8 @@ impl Sim {
     }
 
     /// `POST /sim/customer-hangup`: the customer (or far party) of a call hangs up.
-    pub fn customer_hangup(
-        &mut self,
-        callid: &str,
-        now: Ms,
-        out: &mut Vec<Emit>,
-    ) -> Result<(), String> {
-        let call = self
-            .calls
-            .get(callid)
-            .ok_or_else(|| format!("unknown call {callid}"))?;
+    pub fn customer_hangup(&mut self, callid: &str, now: Ms, out: &mut Vec<Emit>) -> Result<(), String> {
+        let call = self.calls.get(callid).ok_or_else(|| format!("unknown call {callid}"))?;
         let Some(workno) = call.agent.clone() else {
             // Still queued: the caller abandons.
             self.end_call(callid, now);
@@ -498,12 +441,7 @@ impl Sim {
             _ => call.customer_number().to_string(),
         };
         let (media, talked) = (call.media, call.answered.is_some());
-        emit(
-            out,
-            &workno,
-            "AgentEvent_Customer_Release",
-            json!({"callid": callid, "number": number}),
-        );
+        emit(out, &workno, "AgentEvent_Customer_Release", json!({"callid": callid, "number": number}));
         emit(out, &workno, "AgentEvent_Call_Release", json!(callid));
         self.end_call(callid, now);
         self.orphan_consult_of(callid);
@@ -516,14 +454,8 @@ impl Sim {
     /// `POST voicecall/{id}/hold`: the current call goes on hold.
     pub fn hold(&mut self, workno: &str, _now: Ms) -> Result<Vec<Emit>, Fail> {
         let agent = open_agent(&mut self.agents, workno)?;
-        let callid = agent
-            .current
-            .clone()
-            .ok_or_else(|| Fail::code(codes::HOLD_NO_CALL))?;
-        let call = self
-            .calls
-            .get_mut(&callid)
-            .ok_or_else(|| Fail::code(codes::HOLD_NO_CALL))?;
+        let callid = agent.current.clone().ok_or_else(|| Fail::code(codes::HOLD_NO_CALL))?;
+        let call = self.calls.get_mut(&callid).ok_or_else(|| Fail::code(codes::HOLD_NO_CALL))?;
         if call.state != CallState::Talking || call.media != Media::Voice {
             return Err(Fail::code(codes::HOLD_WRONG_STATE));
         }
@@ -537,25 +469,15 @@ impl Sim {
     }
 
     /// `POST voicecall/{id}/gethold?callid=`: a held call becomes the current call again.
-    pub fn get_hold(
-        &mut self,
-        workno: &str,
-        callid: Option<&str>,
-        _now: Ms,
-    ) -> Result<Vec<Emit>, Fail> {
+    pub fn get_hold(&mut self, workno: &str, callid: Option<&str>, _now: Ms) -> Result<Vec<Emit>, Fail> {
         let event = self.cfg.knobs.gethold_event.clone();
-        let callid = callid
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| Fail::bad_param("callid is required"))?;
+        let callid = callid.filter(|c| !c.is_empty()).ok_or_else(|| Fail::bad_param("callid is required"))?;
         let agent = open_agent(&mut self.agents, workno)?;
         if !agent.held.iter().any(|c| c == callid) {
             return Err(Fail::code(codes::UNHOLD_NO_HELD));
         }
         if agent.current.is_some() || agent.ringing.is_some() {
-            return Err(Fail::detail(
-                codes::UNHOLD_WRONG_STATE,
-                "another call is active",
-            ));
+            return Err(Fail::detail(codes::UNHOLD_WRONG_STATE, "another call is active"));
         }
         agent.held.retain(|c| c != callid);
         agent.current = Some(callid.to_string());
@@ -588,28 +510,13 @@ impl Sim {
             .clone()
             .or_else(|| agent.current.clone())
             .ok_or_else(|| Fail::detail(wrong_state, "no current call to connect to"))?;
-        if !matches!(
-            self.calls.get(&current).map(|c| &c.state),
-            Some(CallState::Talking)
-        ) {
-            return Err(Fail::detail(
-                wrong_state,
-                "the current call is not connected",
-            ));
+        if !matches!(self.calls.get(&current).map(|c| &c.state), Some(CallState::Talking)) {
+            return Err(Fail::detail(wrong_state, "the current call is not connected"));
         }
-        let number = self
-            .calls
-            .get(held)
-            .map(|c| c.customer_number().to_string())
-            .unwrap_or_default();
+        let number = self.calls.get(held).map(|c| c.customer_number().to_string()).unwrap_or_default();
         let mut out = Vec::new();
         emit(&mut out, workno, "AgentEvent_Call_Release", json!(current));
-        emit(
-            &mut out,
-            workno,
-            "AgentEvent_Customer_Release",
-            json!({"callid": held, "number": number}),
-        );
+        emit(&mut out, workno, "AgentEvent_Customer_Release", json!({"callid": held, "number": number}));
         self.end_call(&current, now);
         self.end_call(held, now);
         self.finish_calls(workno, 2, true, Media::Voice, now, &mut out);
@@ -619,12 +526,7 @@ impl Sim {
     // ---------------------------------------------------------------- callout & far parties
 
     /// `PUT voicecall/{id}/callout` → the new call id.
-    pub fn callout(
-        &mut self,
-        workno: &str,
-        body: &Value,
-        now: Ms,
-    ) -> Result<(String, Vec<Emit>), Fail> {
+    pub fn callout(&mut self, workno: &str, body: &Value, now: Ms) -> Result<(String, Vec<Emit>), Fail> {
         let obj = params::object(body)?;
         let called = params::opt_str(obj, "called")
             .map_err(|_| Fail::detail(codes::CALLOUT_NUMBER, "called must be a string"))?
@@ -643,18 +545,12 @@ impl Sim {
         }
         params::opt_int(obj, "mediaability")?;
         let default_caller = self.cfg.default_caller();
-        let skill_name = skill
-            .and_then(|id| self.cfg.skill(id))
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
+        let skill_name = skill.and_then(|id| self.cfg.skill(id)).map(|s| s.name.clone()).unwrap_or_default();
         let busy_event = self.cfg.knobs.callout_busy_event;
         let behaviour = self.cfg.scenario.callout;
         let agent = open_agent(&mut self.agents, workno)?;
         if agent.ringing.is_some() || agent.current.is_some() || agent.consult.is_some() {
-            return Err(Fail::detail(
-                codes::WRONG_STATE,
-                "agent already has an active call",
-            ));
+            return Err(Fail::detail(codes::WRONG_STATE, "agent already has an active call"));
         }
         let callid = self.new_call_id(now);
         let call = Call {
@@ -714,11 +610,7 @@ impl Sim {
         } else {
             self.schedule(
                 now + delay,
-                TimerAction::FarResult {
-                    callid: callid.to_string(),
-                    answer,
-                    attempt,
-                },
+                TimerAction::FarResult { callid: callid.to_string(), answer, attempt },
             );
         }
     }
@@ -742,11 +634,7 @@ impl Sim {
         now: Ms,
         out: &mut Vec<Emit>,
     ) -> Result<(), String> {
-        let call = self
-            .calls
-            .get(callid)
-            .ok_or_else(|| format!("unknown call {callid}"))?
-            .clone();
+        let call = self.calls.get(callid).ok_or_else(|| format!("unknown call {callid}"))?.clone();
         let workno = call.agent.clone().unwrap_or_default();
         match (&call.state, &call.kind) {
             (CallState::Dialing, CallKind::Consult { parent, mode }) => {
@@ -800,24 +688,14 @@ impl Sim {
         self.end_call(&leg.id, now);
         let retrieve = self.cfg.knobs.consult_fail_retrieves;
         if mode == 1 && retrieve {
-            let _ = self
-                .get_hold(workno, Some(parent), now)
-                .map(|e| out.extend(e));
+            let _ = self.get_hold(workno, Some(parent), now).map(|e| out.extend(e));
         }
     }
 
     /// The consult leg joins the customer call: AgentEvent_Conference {callid, partner}.
     fn merge_conference(&mut self, workno: &str, parent: &str, leg: &str, out: &mut Vec<Emit>) {
-        let target = self
-            .calls
-            .get(leg)
-            .map(|c| c.called.clone())
-            .unwrap_or_default();
-        let customer = self
-            .calls
-            .get(parent)
-            .map(|c| c.customer_number().to_string())
-            .unwrap_or_default();
+        let target = self.calls.get(leg).map(|c| c.called.clone()).unwrap_or_default();
+        let customer = self.calls.get(parent).map(|c| c.customer_number().to_string()).unwrap_or_default();
         let partner = format!("{customer},{target}");
         self.calls.remove(leg);
         if let Some(agent) = self.agents.get_mut(workno) {
@@ -826,16 +704,9 @@ impl Sim {
             agent.current = Some(parent.to_string());
         }
         if let Some(c) = self.calls.get_mut(parent) {
-            c.state = CallState::Conference {
-                partner: partner.clone(),
-            };
+            c.state = CallState::Conference { partner: partner.clone() };
         }
-        emit(
-            out,
-            workno,
-            "AgentEvent_Conference",
-            json!({"callid": parent, "partner": partner}),
-        );
+        emit(out, workno, "AgentEvent_Conference", json!({"callid": parent, "partner": partner}));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -861,12 +732,7 @@ impl Sim {
         }
         match kind {
             TransferKind::Success | TransferKind::MediaSuccess => {
-                emit(
-                    out,
-                    workno,
-                    "AgentEvent_SuccTransResult",
-                    json!({"callId": callid, "result": 0}),
-                );
+                emit(out, workno, "AgentEvent_SuccTransResult", json!({"callId": callid, "result": 0}));
                 emit(out, workno, "AgentEvent_Call_Release", json!(callid));
                 self.end_call(callid, now);
                 self.finish_calls(workno, 2, true, call.media, now, out);
@@ -882,16 +748,9 @@ impl Sim {
             TransferKind::ThreeParty => {
                 let partner = format!("{},{target}", call.customer_number());
                 if let Some(c) = self.calls.get_mut(callid) {
-                    c.state = CallState::Conference {
-                        partner: partner.clone(),
-                    };
+                    c.state = CallState::Conference { partner: partner.clone() };
                 }
-                emit(
-                    out,
-                    workno,
-                    "AgentEvent_Conference",
-                    json!({"callid": callid, "partner": partner}),
-                );
+                emit(out, workno, "AgentEvent_Conference", json!({"callid": callid, "partner": partner}));
             }
         }
     }
@@ -899,12 +758,7 @@ impl Sim {
     // ---------------------------------------------------------------- consult & conference
 
     /// `POST voicecall/{id}/innerhelp` → the consult leg's call id.
-    pub fn inner_help(
-        &mut self,
-        workno: &str,
-        body: &Value,
-        now: Ms,
-    ) -> Result<(String, Vec<Emit>), Fail> {
+    pub fn inner_help(&mut self, workno: &str, body: &Value, now: Ms) -> Result<(String, Vec<Emit>), Fail> {
         let obj = params::object(body)?;
         let dst = params::opt_str(obj, "dstaddress")?
             .filter(|d| !d.is_empty() && d.chars().count() <= 24)
@@ -915,9 +769,7 @@ impl Sim {
             return Err(Fail::bad_param("devicetype must be 1 (skill) or 2 (agent)"));
         }
         if !matches!(mode, 1 | 2) {
-            return Err(Fail::bad_param(
-                "mode must be 1 (consult) or 2 (three-party help)",
-            ));
+            return Err(Fail::bad_param("mode must be 1 (consult) or 2 (three-party help)"));
         }
         let calldata = params::opt_str(obj, "callappdata")?;
         params::opt_bool(obj, "holdflag")?;
@@ -925,28 +777,18 @@ impl Sim {
         let consult_type = self.cfg.knobs.consult_call_type.clone();
         // An agent target is shown with its phone number when the directory knows it.
         let other_phone = match devicetype {
-            2 => self
-                .cfg
-                .agent(&dst)
-                .map(|a| a.phone.clone())
-                .unwrap_or_else(|| dst.clone()),
+            2 => self.cfg.agent(&dst).map(|a| a.phone.clone()).unwrap_or_else(|| dst.clone()),
             _ => dst.clone(),
         };
         let agent = open_agent(&mut self.agents, workno)?;
-        let parent = agent
-            .current
-            .clone()
-            .ok_or_else(|| Fail::code(codes::CONSULT_NO_CALL))?;
+        let parent = agent.current.clone().ok_or_else(|| Fail::code(codes::CONSULT_NO_CALL))?;
         if agent.consult.is_some()
             || !matches!(
                 self.calls.get(&parent).map(|c| (&c.state, c.media)),
                 Some((CallState::Talking, Media::Voice))
             )
         {
-            return Err(Fail::detail(
-                codes::WRONG_STATE,
-                "the current call cannot be consulted now",
-            ));
+            return Err(Fail::detail(codes::WRONG_STATE, "the current call cannot be consulted now"));
         }
         let leg = self.new_call_id(now);
         let mut out = Vec::new();
@@ -967,10 +809,7 @@ impl Sim {
             Call {
                 id: leg.clone(),
                 media: Media::Voice,
-                kind: CallKind::Consult {
-                    parent: parent.clone(),
-                    mode,
-                },
+                kind: CallKind::Consult { parent: parent.clone(), mode },
                 feature: if mode == 1 { 51 } else { 52 },
                 caller: workno.to_string(),
                 called: dst.clone(),
@@ -989,11 +828,7 @@ impl Sim {
                 attempt: 0,
             },
         );
-        let workno_target = if devicetype == 2 {
-            dst.clone()
-        } else {
-            String::new()
-        };
+        let workno_target = if devicetype == 2 { dst.clone() } else { String::new() };
         emit(
             &mut out,
             workno,
@@ -1011,18 +846,14 @@ impl Sim {
         if agent.current.is_none() && agent.consult.is_none() && agent.held.is_empty() {
             return Err(Fail::code(codes::CONF_NO_CALL));
         }
-        let leg = agent
-            .consult
-            .clone()
-            .ok_or_else(|| Fail::detail(codes::CONF_WRONG_STATE, "no consult call"))?;
+        let leg =
+            agent.consult.clone().ok_or_else(|| Fail::detail(codes::CONF_WRONG_STATE, "no consult call"))?;
         let held = agent.held.clone();
         let Some(call) = self.calls.get(&leg) else {
             return Err(Fail::code(codes::CONF_WRONG_STATE));
         };
         let parent = match (&call.state, &call.kind) {
-            (CallState::Talking, CallKind::Consult { parent, .. }) if held.contains(parent) => {
-                parent.clone()
-            }
+            (CallState::Talking, CallKind::Consult { parent, .. }) if held.contains(parent) => parent.clone(),
             _ => {
                 return Err(Fail::detail(
                     codes::CONF_WRONG_STATE,
@@ -1040,24 +871,13 @@ impl Sim {
     /// `POST voicecall/{id}/beginmute` (`on`) and `endmute`.
     pub fn mute(&mut self, workno: &str, on: bool, _now: Ms) -> Result<Vec<Emit>, Fail> {
         let (no_call, wrong_state, event) = if on {
-            (
-                codes::MUTE_NO_CALL,
-                codes::MUTE_WRONG_STATE,
-                self.cfg.knobs.begin_mute_event.clone(),
-            )
+            (codes::MUTE_NO_CALL, codes::MUTE_WRONG_STATE, self.cfg.knobs.begin_mute_event.clone())
         } else {
-            (
-                codes::UNMUTE_NO_CALL,
-                codes::UNMUTE_WRONG_STATE,
-                self.cfg.knobs.end_mute_event.clone(),
-            )
+            (codes::UNMUTE_NO_CALL, codes::UNMUTE_WRONG_STATE, self.cfg.knobs.end_mute_event.clone())
         };
         let agent = open_agent(&mut self.agents, workno)?;
-        let callid = agent
-            .consult
-            .clone()
-            .or_else(|| agent.current.clone())
-            .ok_or_else(|| Fail::code(no_call))?;
+        let callid =
+            agent.consult.clone().or_else(|| agent.current.clone()).ok_or_else(|| Fail::code(no_call))?;
         let connected = matches!(
             self.calls.get(&callid).map(|c| &c.state),
             Some(CallState::Talking | CallState::Conference { .. })
@@ -1080,15 +900,13 @@ impl Sim {
             return Err(Fail::bad_param("number must be 1-24 of 0-9 * #"));
         }
         let agent = open_agent(&mut self.agents, workno)?;
-        let connected = agent
-            .consult
-            .as_ref()
-            .or(agent.current.as_ref())
-            .and_then(|c| self.calls.get(c))
-            .is_some_and(|c| {
-                matches!(c.state, CallState::Talking | CallState::Conference { .. })
-                    && c.media == Media::Voice
-            });
+        let connected =
+            agent.consult.as_ref().or(agent.current.as_ref()).and_then(|c| self.calls.get(c)).is_some_and(
+                |c| {
+                    matches!(c.state, CallState::Talking | CallState::Conference { .. })
+                        && c.media == Media::Voice
+                },
+            );
         if !connected {
             return Err(Fail::detail(codes::INTERNAL, "no connected voice call"));
         }
@@ -1100,16 +918,15 @@ impl Sim {
     /// `POST voicecall/{id}/transfer` (reference §4.3).
     pub fn transfer(&mut self, workno: &str, body: &Value, now: Ms) -> Result<Vec<Emit>, Fail> {
         let obj = params::object(body)?;
-        let devicetype = params::opt_int(obj, "devicetype")?
-            .ok_or_else(|| Fail::bad_param("devicetype is required"))?;
+        let devicetype =
+            params::opt_int(obj, "devicetype")?.ok_or_else(|| Fail::bad_param("devicetype is required"))?;
         if !(1..=5).contains(&devicetype) {
             return Err(Fail::bad_param("devicetype must be 1-5"));
         }
         let address = params::opt_str(obj, "address")?
             .filter(|a| !a.is_empty() && a.chars().count() <= 24)
             .ok_or_else(|| Fail::bad_param("address is required (1-24 characters)"))?;
-        let mode =
-            params::opt_int(obj, "mode")?.ok_or_else(|| Fail::bad_param("mode is required"))?;
+        let mode = params::opt_int(obj, "mode")?.ok_or_else(|| Fail::bad_param("mode is required"))?;
         let calldata = params::opt_str(obj, "callappdata")?;
         if calldata.as_ref().is_some_and(|d| d.len() > 16 * 1024) {
             return Err(Fail::bad_param("callappdata longer than 16 KB"));
@@ -1124,19 +941,10 @@ impl Sim {
         let behaviour = self.cfg.scenario.transfer_target;
         let ivr_ms = self.cfg.knobs.ivr_return_ms;
         let agent = open_agent(&mut self.agents, workno)?;
-        let callid = agent
-            .current
-            .clone()
-            .ok_or_else(|| Fail::code(codes::TRANSFER_NO_CALL))?;
-        let call = self
-            .calls
-            .get(&callid)
-            .ok_or_else(|| Fail::code(codes::TRANSFER_NO_CALL))?;
+        let callid = agent.current.clone().ok_or_else(|| Fail::code(codes::TRANSFER_NO_CALL))?;
+        let call = self.calls.get(&callid).ok_or_else(|| Fail::code(codes::TRANSFER_NO_CALL))?;
         if call.state != CallState::Talking || call.media != Media::Voice {
-            return Err(Fail::detail(
-                codes::TRANSFER_NO_CALL,
-                "no connected voice call",
-            ));
+            return Err(Fail::detail(codes::TRANSFER_NO_CALL, "no connected voice call"));
         }
         let outbound = call.kind == CallKind::Outbound;
         if !transfer_mode_allowed(devicetype, mode, outbound) {
@@ -1170,16 +978,9 @@ impl Sim {
             }
         };
         if let Some(c) = self.calls.get_mut(&callid) {
-            c.state = CallState::Transferring {
-                kind,
-                target: address.clone(),
-            };
+            c.state = CallState::Transferring { kind, target: address.clone() };
         }
-        let target_workno = if devicetype == 2 {
-            address.clone()
-        } else {
-            String::new()
-        };
+        let target_workno = if devicetype == 2 { address.clone() } else { String::new() };
         emit(
             &mut out,
             workno,
@@ -1220,12 +1021,7 @@ impl Sim {
 
     /// `POST mediacall/{id}/transfer` (seed 002). Bad input is refused before anything
     /// changes; success answers `{"message":"success","retcode":"0"}` and the events follow.
-    pub fn media_transfer(
-        &mut self,
-        workno: &str,
-        body: &Value,
-        now: Ms,
-    ) -> Result<Vec<Emit>, Fail> {
+    pub fn media_transfer(&mut self, workno: &str, body: &Value, now: Ms) -> Result<Vec<Emit>, Fail> {
         let invalid = self.cfg.knobs.media_transfer_invalid_retcode.clone();
         let no_session = self.cfg.knobs.media_transfer_no_session_retcode.clone();
         let bad = |what: &str| Fail::detail(&invalid, what);
@@ -1252,13 +1048,11 @@ impl Sim {
         if address.is_empty() || address.chars().count() > 24 {
             return Err(bad("address must be 1-24 characters"));
         }
-        let calldata =
-            params::opt_str(obj, "calldata").map_err(|_| bad("calldata must be a string"))?;
+        let calldata = params::opt_str(obj, "calldata").map_err(|_| bad("calldata must be a string"))?;
         if calldata.as_ref().is_some_and(|d| d.len() > 2048) {
             return Err(bad("calldata longer than 2048 bytes"));
         }
-        let skill =
-            params::opt_int(obj, "skillId").map_err(|_| bad("skillId must be an integer"))?;
+        let skill = params::opt_int(obj, "skillId").map_err(|_| bad("skillId must be an integer"))?;
         if skill.is_some() && devicetype != 2 {
             return Err(bad("skillId is only valid with devicetype 2"));
         }
@@ -1271,10 +1065,7 @@ impl Sim {
                 .get(&callid)
                 .is_some_and(|c| c.media == Media::Chat && c.state == CallState::Talking);
         if !ok {
-            return Err(Fail::detail(
-                &no_session,
-                "no connected chat session with this callid",
-            ));
+            return Err(Fail::detail(&no_session, "no connected chat session with this callid"));
         }
         let mut out = Vec::new();
         if mode == 0 {
@@ -1282,10 +1073,7 @@ impl Sim {
             return Ok(out);
         }
         if let Some(c) = self.calls.get_mut(&callid) {
-            c.state = CallState::Transferring {
-                kind: TransferKind::MediaSuccess,
-                target: address,
-            };
+            c.state = CallState::Transferring { kind: TransferKind::MediaSuccess, target: address };
         }
         self.start_far(&callid, behaviour, now, &mut out);
         Ok(out)

@@ -30,11 +30,7 @@ pub struct Emit {
 }
 
 pub(crate) fn emit(out: &mut Vec<Emit>, agent: &str, event_type: &str, content: Value) {
-    out.push(Emit {
-        agent: agent.to_string(),
-        event_type: event_type.to_string(),
-        content,
-    });
+    out.push(Emit { agent: agent.to_string(), event_type: event_type.to_string(), content });
 }
 
 /// An event waiting in an agent's queue for the next poll.
@@ -200,10 +196,7 @@ impl Agent {
 
     /// Can take a new call from a queue: signed in, idle, nothing pending, no call at all.
     fn available(&self) -> bool {
-        self.signed_in()
-            && self.state == BaseState::Idle
-            && self.pending.is_none()
-            && !self.has_calls()
+        self.signed_in() && self.state == BaseState::Idle && self.pending.is_none() && !self.has_calls()
     }
 
     fn all_calls(&self) -> Vec<String> {
@@ -365,11 +358,7 @@ const REQUEST_LOG_LIMIT: usize = 100_000;
 
 impl Sim {
     pub fn new(cfg: SimConfig) -> Sim {
-        let agents = cfg
-            .agents
-            .iter()
-            .map(|a| (a.workno.clone(), Agent::new(a.clone())))
-            .collect();
+        let agents = cfg.agents.iter().map(|a| (a.workno.clone(), Agent::new(a.clone()))).collect();
         Sim {
             initial: cfg.clone(),
             cfg,
@@ -401,10 +390,7 @@ impl Sim {
         self.timers.retain(|t| t.action != TimerAction::DemoOffer);
         if on {
             // First demo call soon after start, then every `demoIntervalMs`.
-            self.schedule(
-                now + self.cfg.knobs.demo_interval_ms.min(5000),
-                TimerAction::DemoOffer,
-            );
+            self.schedule(now + self.cfg.knobs.demo_interval_ms.min(5000), TimerAction::DemoOffer);
         }
     }
 
@@ -426,11 +412,7 @@ impl Sim {
         for e in emits {
             let seq = self.next_seq;
             self.next_seq += 1;
-            let delivered = match self
-                .agents
-                .get_mut(&e.agent)
-                .and_then(|a| a.session.as_mut())
-            {
+            let delivered = match self.agents.get_mut(&e.agent).and_then(|a| a.session.as_mut()) {
                 Some(session) => {
                     session.events.push_back(QueuedEvent {
                         seq,
@@ -499,11 +481,7 @@ impl Sim {
         match self.agents.get(agent) {
             Some(a) if a.session.is_some() => {
                 self.push_events(
-                    vec![Emit {
-                        agent: agent.to_string(),
-                        event_type: event_type.to_string(),
-                        content,
-                    }],
+                    vec![Emit { agent: agent.to_string(), event_type: event_type.to_string(), content }],
                     now,
                 );
                 Ok(())
@@ -520,8 +498,7 @@ impl Sim {
         let timers = self.timers.iter().map(|t| t.due);
         let polls = self.agents.values().filter_map(|a| {
             let s = a.session.as_ref()?;
-            (!s.closed && s.polls_in_flight == 0)
-                .then(|| s.last_poll + self.cfg.knobs.no_poll_timeout_ms)
+            (!s.closed && s.polls_in_flight == 0).then(|| s.last_poll + self.cfg.knobs.no_poll_timeout_ms)
         });
         timers.chain(polls).min()
     }
@@ -546,9 +523,9 @@ impl Sim {
             .agents
             .values()
             .filter(|a| {
-                a.session.as_ref().is_some_and(|s| {
-                    !s.closed && s.polls_in_flight == 0 && now >= s.last_poll + timeout
-                })
+                a.session
+                    .as_ref()
+                    .is_some_and(|s| !s.closed && s.polls_in_flight == 0 && now >= s.last_poll + timeout)
             })
             .map(|a| a.cfg.workno.clone())
             .collect();
@@ -560,24 +537,14 @@ impl Sim {
 
     fn fire(&mut self, action: TimerAction, now: Ms, out: &mut Vec<Emit>) {
         match action {
-            TimerAction::FarResult {
-                callid,
-                answer,
-                attempt,
-            } => {
-                if self
-                    .calls
-                    .get(&callid)
-                    .is_some_and(|c| c.attempt == attempt)
-                {
+            TimerAction::FarResult { callid, answer, attempt } => {
+                if self.calls.get(&callid).is_some_and(|c| c.attempt == attempt) {
                     let _ = self.far_result(&callid, answer, now, out);
                 }
             }
             TimerAction::RestTimeout { agent, rest_id } => {
                 if let Some(a) = self.agents.get(&agent) {
-                    if matches!(a.state, BaseState::Rest { id, .. } if id == rest_id)
-                        && a.signed_in()
-                    {
+                    if matches!(a.state, BaseState::Rest { id, .. } if id == rest_id) && a.signed_in() {
                         // A reminder only: the agent stays in rest (reference §4.1).
                         emit(out, &agent, "AgentState_Rest_Timeout", Value::Null);
                     }
@@ -587,16 +554,11 @@ impl Sim {
             TimerAction::CustomerHangup { callid } => {
                 let _ = self.customer_hangup(&callid, now, out);
             }
-            TimerAction::RingTimeout { callid, attempt } => {
-                self.ring_timeout(&callid, attempt, now, out)
-            }
+            TimerAction::RingTimeout { callid, attempt } => self.ring_timeout(&callid, attempt, now, out),
             TimerAction::DemoOffer => {
                 self.demo_offer(now, out);
                 if self.demo {
-                    self.schedule(
-                        now + self.cfg.knobs.demo_interval_ms.max(1000),
-                        TimerAction::DemoOffer,
-                    );
+                    self.schedule(now + self.cfg.knobs.demo_interval_ms.max(1000), TimerAction::DemoOffer);
                 }
             }
         }
@@ -608,12 +570,7 @@ impl Sim {
             return;
         }
         let caller = format!("1380013{:04}", (now / 1000) % 10_000);
-        let skill = self
-            .cfg
-            .skills
-            .iter()
-            .find(|s| s.media == Media::Voice)
-            .map(|s| s.id);
+        let skill = self.cfg.skills.iter().find(|s| s.media == Media::Voice).map(|s| s.id);
         let req = OfferRequest {
             agent: Some(agent),
             skill,
@@ -676,11 +633,7 @@ impl Sim {
 
     /// `/sim/events`: the event log, optionally of one agent.
     pub fn events_of(&self, agent: Option<&str>) -> Vec<EventRecord> {
-        self.event_log
-            .iter()
-            .filter(|r| agent.is_none_or(|a| r.agent == a))
-            .cloned()
-            .collect()
+        self.event_log.iter().filter(|r| agent.is_none_or(|a| r.agent == a)).cloned().collect()
     }
 }
 

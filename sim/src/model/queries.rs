@@ -127,18 +127,13 @@ impl Sim {
     /// `GET agentgroup/{id}/allagentstatus`: every agent of the VDN.
     pub fn all_agent_status(&mut self, workno: &str) -> Result<Value, Fail> {
         open_agent(&mut self.agents, workno)?;
-        let list = self
-            .agents
-            .keys()
-            .filter_map(|w| self.agent_entry(w))
-            .collect();
+        let list = self.agents.keys().filter_map(|w| self.agent_entry(w)).collect();
         Ok(Value::Array(list))
     }
 
     /// `GET agentgroup/{id}/agentbyworkno/{workno}`.
     pub fn agent_by_workno(&mut self, workno: &str, other: &str) -> Result<Value, Fail> {
         open_agent(&mut self.agents, workno)?;
-        self.agent_entry(other)
-            .ok_or_else(|| Fail::bad_param(format!("no agent {other} in this VDN")))
+        self.agent_entry(other).ok_or_else(|| Fail::bad_param(format!("no agent {other} in this VDN")))
     }
 }

@@ -1,8 +1,6 @@
 //! Sign-in, GUID authentication, event polling and the agent's own state (busy, rest, wrap-up).
 
-use super::{
-    emit, open_agent, Agent, BaseState, Emit, Ms, Pending, QueuedEvent, Session, Sim, TimerAction,
-};
+use super::{emit, open_agent, Agent, BaseState, Emit, Ms, Pending, QueuedEvent, Session, Sim, TimerAction};
 use crate::codes::{self, Fail};
 use crate::config::{AuthMode, DuringCall};
 use crate::params;
@@ -45,23 +43,15 @@ impl Sim {
         let param_code = self.cfg.knobs.sign_in_param_retcode.clone();
         let obj = params::object(body)?;
         let bad = |what: &str| Fail::detail(&param_code, what);
-        let password =
-            params::opt_str(obj, "password").map_err(|_| bad("password must be a string"))?;
+        let password = params::opt_str(obj, "password").map_err(|_| bad("password must be a string"))?;
         let password = password.ok_or_else(|| bad("password is required"))?;
-        let phonenum =
-            params::opt_str(obj, "phonenum").map_err(|_| bad("phonenum must be a string"))?;
+        let phonenum = params::opt_str(obj, "phonenum").map_err(|_| bad("phonenum must be a string"))?;
         let phonenum = phonenum.ok_or_else(|| bad("phonenum is required"))?;
         if password.chars().count() > 32 {
             return Err(bad("password longer than 32 characters"));
         }
-        if phonenum.is_empty()
-            || phonenum.len() > 24
-            || !phonenum.chars().all(|c| c.is_ascii_digit())
-        {
-            return Err(Fail::detail(
-                codes::PHONE_INVALID,
-                "phonenum must be 1-24 digits",
-            ));
+        if phonenum.is_empty() || phonenum.len() > 24 || !phonenum.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Fail::detail(codes::PHONE_INVALID, "phonenum must be 1-24 digits"));
         }
         let flag = |key: &str, default: bool| -> Result<bool, Fail> {
             Ok(params::opt_bool(obj, key)
@@ -72,9 +62,8 @@ impl Sim {
         let autoenteridle = flag("autoenteridle", true)?;
         let webm = flag("checkInWebm", true)?;
         let mailm = flag("checkInMailm", false)?;
-        let status = params::opt_int(obj, "status")
-            .map_err(|_| bad("status must be an integer"))?
-            .unwrap_or(4);
+        let status =
+            params::opt_int(obj, "status").map_err(|_| bad("status must be an integer"))?.unwrap_or(4);
         if !matches!(status, 3..=5) {
             return Err(bad("status must be 3, 4 or 5"));
         }
@@ -121,12 +110,7 @@ impl Sim {
         agent.state = match status {
             3 => {
                 let reason = knobs.busy_reason_without_reason;
-                emit(
-                    &mut out,
-                    workno,
-                    "AgentState_SetNotReady_Success",
-                    json!(reason),
-                );
+                emit(&mut out, workno, "AgentState_SetNotReady_Success", json!(reason));
                 BaseState::Busy { reason }
             }
             5 => {
@@ -168,9 +152,7 @@ impl Sim {
         if session.closed && !allow_closed {
             return Err(Fail::code(codes::NOT_SIGNED_IN));
         }
-        session
-            .old_guids
-            .retain(|(_, replaced)| now <= replaced + timeout);
+        session.old_guids.retain(|(_, replaced)| now <= replaced + timeout);
         if session.guid == guid || session.old_guids.iter().any(|(g, _)| g == guid) {
             Ok(())
         } else {
@@ -191,8 +173,7 @@ impl Sim {
     /// `PUT onlineagent/{id}/updateGuid`.
     pub fn update_guid(&mut self, workno: &str, now: Ms) -> Result<String, Fail> {
         open_agent(&mut self.agents, workno)?;
-        self.rotate_guid(workno, now)
-            .ok_or_else(|| Fail::code(codes::NOT_SIGNED_IN))
+        self.rotate_guid(workno, now).ok_or_else(|| Fail::code(codes::NOT_SIGNED_IN))
     }
 
     // ---------------------------------------------------------------- polling
@@ -207,19 +188,13 @@ impl Sim {
         session.poll_gen += 1;
         session.polls_in_flight += 1;
         session.last_poll = now;
-        Ok(PollTicket {
-            session: session.id,
-            gen: session.poll_gen,
-        })
+        Ok(PollTicket { session: session.id, gen: session.poll_gen })
     }
 
     /// Looks for an event for a waiting poll.
     pub fn poll_take(&mut self, workno: &str, ticket: PollTicket, now: Ms) -> PollStep {
-        let Some(session) = self
-            .agents
-            .get_mut(workno)
-            .and_then(|a| a.session.as_mut())
-            .filter(|s| s.id == ticket.session)
+        let Some(session) =
+            self.agents.get_mut(workno).and_then(|a| a.session.as_mut()).filter(|s| s.id == ticket.session)
         else {
             return PollStep::Gone;
         };
@@ -261,11 +236,8 @@ impl Sim {
     /// A poll ended without an answer reaching anybody (client gone, or 100-006): counts as
     /// polled, but the GUID is not rotated.
     pub fn poll_abandon(&mut self, workno: &str, ticket: PollTicket, now: Ms) {
-        if let Some(session) = self
-            .agents
-            .get_mut(workno)
-            .and_then(|a| a.session.as_mut())
-            .filter(|s| s.id == ticket.session)
+        if let Some(session) =
+            self.agents.get_mut(workno).and_then(|a| a.session.as_mut()).filter(|s| s.id == ticket.session)
         {
             session.polls_in_flight = session.polls_in_flight.saturating_sub(1);
             session.last_poll = now;
@@ -295,20 +267,10 @@ impl Sim {
             return;
         };
         if had_calls {
-            emit(
-                out,
-                workno,
-                "AgentOther_PhoneRelease",
-                json!({"phoneState": 2}),
-            );
+            emit(out, workno, "AgentOther_PhoneRelease", json!({"phoneState": 2}));
         }
         let login_time = agent.session.as_ref().map(|s| s.login_time).unwrap_or(0);
-        emit(
-            out,
-            workno,
-            "AgentOther_ShutdownService",
-            json!({"loginTime": login_time.to_string()}),
-        );
+        emit(out, workno, "AgentOther_ShutdownService", json!({"loginTime": login_time.to_string()}));
         reset_agent_calls(agent);
         agent.state = BaseState::Idle;
         agent.pending = None;
@@ -369,11 +331,7 @@ impl Sim {
             configured
         } else {
             let mut ids = Vec::new();
-            for part in skillids
-                .unwrap_or("")
-                .split(';')
-                .filter(|p| !p.trim().is_empty())
-            {
+            for part in skillids.unwrap_or("").split(';').filter(|p| !p.trim().is_empty()) {
                 let id: i64 = part
                     .trim()
                     .parse()
@@ -428,8 +386,9 @@ impl Sim {
         };
         let prolong = match prolong.map(str::trim).filter(|p| !p.is_empty()) {
             None => false,
-            Some(p) => params::parse_bool_text(p)
-                .ok_or_else(|| Fail::bad_param("prolong must be true or false"))?,
+            Some(p) => {
+                params::parse_bool_text(p).ok_or_else(|| Fail::bad_param("prolong must be true or false"))?
+            }
         };
         let content = reason.unwrap_or(self.cfg.knobs.busy_reason_without_reason);
         if self.defer_if_in_call(workno, Pending::Busy { reason: content })? {
@@ -441,21 +400,14 @@ impl Sim {
             BaseState::Busy { .. } if prolong => {
                 // Changing the reason while busy needs the reason (reference §4.1).
                 if reason.is_none() {
-                    return Err(Fail::bad_param(
-                        "reason is required to change the busy reason",
-                    ));
+                    return Err(Fail::bad_param("reason is required to change the busy reason"));
                 }
             }
             _ => return Err(Fail::code(codes::WRONG_STATE)),
         }
         agent.state = BaseState::Busy { reason: content };
         let mut out = Vec::new();
-        emit(
-            &mut out,
-            workno,
-            "AgentState_SetNotReady_Success",
-            json!(content),
-        );
+        emit(&mut out, workno, "AgentState_SetNotReady_Success", json!(content));
         Ok(out)
     }
 
@@ -483,9 +435,7 @@ impl Sim {
             BaseState::Busy { .. } => "AgentState_CancelNotReady_Success",
             BaseState::Rest { .. } => "AgentState_CancelRest_Success",
             BaseState::Work => "AgentState_CancelWork_Success",
-            BaseState::Idle => {
-                return Err(Fail::detail(codes::WRONG_STATE, "agent is already idle"))
-            }
+            BaseState::Idle => return Err(Fail::detail(codes::WRONG_STATE, "agent is already idle")),
         };
         agent.state = BaseState::Idle;
         agent.idle_since = now;
@@ -498,24 +448,23 @@ impl Sim {
     pub fn cancel_state(&mut self, workno: &str, which: &str, now: Ms) -> Result<Vec<Emit>, Fail> {
         let agent = open_agent(&mut self.agents, workno)?;
         let mut out = Vec::new();
-        let (matches_state, matches_pending, event): (bool, fn(&Pending) -> bool, &str) =
-            match which {
-                "cancelbusy" => (
-                    matches!(agent.state, BaseState::Busy { .. }),
-                    |p| matches!(p, Pending::Busy { .. }),
-                    "AgentState_CancelNotReady_Success",
-                ),
-                "cancelrest" => (
-                    matches!(agent.state, BaseState::Rest { .. }),
-                    |p| matches!(p, Pending::Rest { .. }),
-                    "AgentState_CancelRest_Success",
-                ),
-                _ => (
-                    agent.state == BaseState::Work,
-                    |p| matches!(p, Pending::Work),
-                    "AgentState_CancelWork_Success",
-                ),
-            };
+        let (matches_state, matches_pending, event): (bool, fn(&Pending) -> bool, &str) = match which {
+            "cancelbusy" => (
+                matches!(agent.state, BaseState::Busy { .. }),
+                |p| matches!(p, Pending::Busy { .. }),
+                "AgentState_CancelNotReady_Success",
+            ),
+            "cancelrest" => (
+                matches!(agent.state, BaseState::Rest { .. }),
+                |p| matches!(p, Pending::Rest { .. }),
+                "AgentState_CancelRest_Success",
+            ),
+            _ => (
+                agent.state == BaseState::Work,
+                |p| matches!(p, Pending::Work),
+                "AgentState_CancelWork_Success",
+            ),
+        };
         if Self::cancel_pending(agent, matches_pending) {
             return Ok(out);
         }
@@ -550,8 +499,9 @@ impl Sim {
             .ok_or_else(|| Fail::bad_param("restcause must be 0-255"))?;
         let prolong = match prolong.map(str::trim).filter(|p| !p.is_empty()) {
             None => false,
-            Some(p) => params::parse_bool_text(p)
-                .ok_or_else(|| Fail::bad_param("prolong must be true or false"))?,
+            Some(p) => {
+                params::parse_bool_text(p).ok_or_else(|| Fail::bad_param("prolong must be true or false"))?
+            }
         };
         if self.defer_if_in_call(workno, Pending::Rest { secs, cause })? {
             return Ok(Vec::new());
@@ -565,31 +515,16 @@ impl Sim {
         Ok(out)
     }
 
-    pub(crate) fn start_rest(
-        &mut self,
-        workno: &str,
-        secs: u64,
-        cause: i64,
-        now: Ms,
-        out: &mut Vec<Emit>,
-    ) {
+    pub(crate) fn start_rest(&mut self, workno: &str, secs: u64, cause: i64, now: Ms, out: &mut Vec<Emit>) {
         let id = self.next_rest;
         self.next_rest += 1;
         let unit = self.cfg.knobs.rest_unit_ms;
         if let Some(agent) = self.agents.get_mut(workno) {
             agent.state = BaseState::Rest { cause, id };
-            emit(
-                out,
-                workno,
-                "AgentState_SetRest_Success",
-                json!({"reason": cause}),
-            );
+            emit(out, workno, "AgentState_SetRest_Success", json!({"reason": cause}));
             self.schedule(
                 now + secs * unit,
-                TimerAction::RestTimeout {
-                    agent: workno.to_string(),
-                    rest_id: id,
-                },
+                TimerAction::RestTimeout { agent: workno.to_string(), rest_id: id },
             );
         }
     }

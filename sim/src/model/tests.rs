@@ -76,10 +76,7 @@ fn call_ids_are_epoch_seconds_dash_counter() {
 fn ringing_content_has_the_documented_fields() {
     let mut sim = signed_in();
     let out = offer(&mut sim, "1-1");
-    assert_eq!(
-        types(&out),
-        ["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]
-    );
+    assert_eq!(types(&out), ["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]);
     assert_eq!(
         out[0].content,
         json!({"caller": "13800138000", "called": "10086", "callid": "1-1", "type": "main",
@@ -93,20 +90,14 @@ fn reject_mode_1_requeues_and_sets_busy_7() {
     let mut sim = signed_in();
     offer(&mut sim, "1-1");
     let out = sim.reject("101", &json!({"mode": "1"}), T0).unwrap();
-    assert_eq!(
-        types(&out),
-        ["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"]
-    );
+    assert_eq!(types(&out), ["AgentEvent_No_Answer", "AgentState_SetNotReady_Success"]);
     assert_eq!(out[1].content, json!(7));
     assert_eq!(sim.agents["101"].state, BaseState::Busy { reason: 7 });
     assert_eq!(sim.queue, ["1-1"]);
     assert_eq!(sim.calls["1-1"].requeue_count, 1);
     // A refused request changes nothing.
     let before = sim.snapshot();
-    assert_eq!(
-        sim.reject("101", &json!({"mode": 1}), T0).unwrap_err().code,
-        "200-002"
-    );
+    assert_eq!(sim.reject("101", &json!({"mode": 1}), T0).unwrap_err().code, "200-002");
     assert_eq!(sim.snapshot(), before);
 }
 
@@ -128,10 +119,7 @@ fn customer_release_sequence_and_wrap_up() {
             "AgentState_Work"
         ]
     );
-    assert_eq!(
-        out[0].content,
-        json!({"callid": "1-1", "number": "13800138000"})
-    );
+    assert_eq!(out[0].content, json!({"callid": "1-1", "number": "13800138000"}));
     assert_eq!(sim.agents["101"].state_code(), 5);
 }
 
@@ -140,10 +128,7 @@ fn far_party_timers_fire_in_tick() {
     let mut sim = signed_in();
     sim.cfg.scenario.answer_delay_ms = 100;
     let (callid, out) = sim.callout("101", &json!({"called": "555"}), T0).unwrap();
-    assert_eq!(
-        types(&out),
-        ["AgentState_Busy", "AgentEvent_Customer_Alerting"]
-    );
+    assert_eq!(types(&out), ["AgentState_Busy", "AgentEvent_Customer_Alerting"]);
     assert!(sim.tick(T0 + 50).is_empty());
     let out = sim.tick(T0 + 100);
     assert_eq!(types(&out), ["AgentEvent_Talking"]);
@@ -177,12 +162,7 @@ fn guid_rotation_and_grace_period() {
     assert_ne!(g0, g1);
     let at = T0 + k.guid_interval_ms + k.guid_timeout_ms;
     assert!(sim.authenticate("101", Some(&g0), false, at).is_ok());
-    assert_eq!(
-        sim.authenticate("101", Some(&g0), false, at + 1)
-            .unwrap_err()
-            .code,
-        "100-006"
-    );
+    assert_eq!(sim.authenticate("101", Some(&g0), false, at + 1).unwrap_err().code, "100-006");
     assert!(sim.authenticate("101", Some(&g1), false, at + 1).is_ok());
 }
 
@@ -192,23 +172,11 @@ fn consult_then_conference() {
     sim.cfg.scenario.answer_delay_ms = 0;
     offer(&mut sim, "1-1");
     sim.answer("101", None, T0).unwrap();
-    let (leg, out) = sim
-        .inner_help("101", &json!({"dstaddress": "102"}), T0)
-        .unwrap();
-    assert_eq!(
-        types(&out),
-        [
-            "AgentEvent_Hold",
-            "AgentEvent_Customer_Alerting",
-            "AgentEvent_Talking"
-        ]
-    );
+    let (leg, out) = sim.inner_help("101", &json!({"dstaddress": "102"}), T0).unwrap();
+    assert_eq!(types(&out), ["AgentEvent_Hold", "AgentEvent_Customer_Alerting", "AgentEvent_Talking"]);
     assert_eq!(sim.agents["101"].consult.as_deref(), Some(leg.as_str()));
     let out = sim.conf_join("101", T0).unwrap();
-    assert_eq!(
-        out[0].content,
-        json!({"callid": "1-1", "partner": "13800138000,102"})
-    );
+    assert_eq!(out[0].content, json!({"callid": "1-1", "partner": "13800138000,102"}));
     assert!(!sim.calls.contains_key(&leg));
     assert!(sim.agents["101"].held.is_empty());
 }

@@ -41,17 +41,11 @@ pub async fn start_opts(cfg: SimConfig, opts: agentbar_sim::ServeOptions) -> Gw 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(agentbar_sim::serve(cfg, listener, opts));
-    Gw {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-        guids: HashMap::new(),
-    }
+    Gw { base: format!("http://{addr}"), http: reqwest::Client::new(), guids: HashMap::new() }
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/huawei")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/huawei").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -93,22 +87,14 @@ pub fn assert_like(actual: &Value, expected: &Value, volatile: &[&str]) {
 
 /// Asserts a poll answer matches `events/<type>.json` (eventGenTime by type only).
 pub fn assert_event_fixture(poll_answer: &Value, extra_volatile: &[&str]) {
-    let t = poll_answer["event"]["eventType"]
-        .as_str()
-        .expect("eventType");
+    let t = poll_answer["event"]["eventType"].as_str().expect("eventType");
     let mut volatile = vec!["eventGenTime"];
     volatile.extend_from_slice(extra_volatile);
-    assert_like(
-        poll_answer,
-        &fixture(&format!("events/{t}.json")),
-        &volatile,
-    );
+    assert_like(poll_answer, &fixture(&format!("events/{t}.json")), &volatile);
 }
 
 fn agent_of(path: &str) -> Option<String> {
-    path.split('/')
-        .nth(1)
-        .map(|s| s.split('?').next().unwrap_or(s).to_string())
+    path.split('/').nth(1).map(|s| s.split('?').next().unwrap_or(s).to_string())
 }
 
 impl Gw {
@@ -154,9 +140,7 @@ impl Gw {
     /// Vendor request with the path agent's current GUID.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let guid = agent_of(path).and_then(|a| self.guids.get(&a).cloned());
-        self.raw(method, path, guid.as_deref(), body.map(|b| b.to_string()))
-            .await
-            .1
+        self.raw(method, path, guid.as_deref(), body.map(|b| b.to_string())).await.1
     }
 
     /// Vendor request that must succeed (retcode "0").
@@ -170,27 +154,14 @@ impl Gw {
     pub async fn err(&self, method: &str, path: &str, body: Option<Value>, code: &str) -> Value {
         let v = self.call(method, path, body).await;
         assert_eq!(v["retcode"], code, "{method} {path}: {v}");
-        assert!(
-            v["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "error needs a message: {v}"
-        );
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "error needs a message: {v}");
         assert!(v.get("result").is_some(), "error envelope has result: {v}");
         v
     }
 
-    pub async fn sign_in_with(
-        &mut self,
-        agent: &str,
-        body: Value,
-    ) -> (reqwest::header::HeaderMap, Value) {
-        let (headers, v) = self
-            .raw(
-                "PUT",
-                &format!("onlineagent/{agent}"),
-                None,
-                Some(body.to_string()),
-            )
-            .await;
+    pub async fn sign_in_with(&mut self, agent: &str, body: Value) -> (reqwest::header::HeaderMap, Value) {
+        let (headers, v) =
+            self.raw("PUT", &format!("onlineagent/{agent}"), None, Some(body.to_string())).await;
         if let Some(g) = set_guid(&headers) {
             self.guids.insert(agent.to_string(), g);
         }
@@ -204,7 +175,8 @@ impl Gw {
 
     pub async fn login_with(&mut self, agent: &str, extra: Value) {
         let n: u32 = agent.parse().unwrap();
-        let mut body = json!({"password": "agent123", "phonenum": format!("7000{}", n - 100), "autoanswer": false});
+        let mut body =
+            json!({"password": "agent123", "phonenum": format!("7000{}", n - 100), "autoanswer": false});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -216,9 +188,7 @@ impl Gw {
     /// One event poll; remembers a rotated GUID.
     pub async fn poll(&mut self, agent: &str) -> Value {
         let guid = self.guids.get(agent).cloned();
-        let (headers, v) = self
-            .raw("GET", &format!("agentevent/{agent}"), guid.as_deref(), None)
-            .await;
+        let (headers, v) = self.raw("GET", &format!("agentevent/{agent}"), guid.as_deref(), None).await;
         if let Some(g) = set_guid(&headers) {
             self.guids.insert(agent.to_string(), g);
         }
@@ -242,10 +212,7 @@ impl Gw {
         let mut got = Vec::new();
         for t in types {
             let v = self.next_event(agent).await;
-            assert_eq!(
-                v["event"]["eventType"], *t,
-                "expected {t}, got {v}; before: {got:?}"
-            );
+            assert_eq!(v["event"]["eventType"], *t, "expected {t}, got {v}; before: {got:?}");
             got.push(v);
         }
         got
@@ -275,10 +242,7 @@ impl Gw {
 
     pub async fn offer(&self, body: Value) -> String {
         let v = self.ctl("POST", "/sim/offer", body).await;
-        v["callid"]
-            .as_str()
-            .unwrap_or_else(|| panic!("offer failed: {v}"))
-            .to_string()
+        v["callid"].as_str().unwrap_or_else(|| panic!("offer failed: {v}")).to_string()
     }
 
     /// Offers the standard demo call (`1700000000-1`, skill 1) to an agent.
@@ -289,15 +253,12 @@ impl Gw {
 
     /// Offers, answers and takes the events up to Talking.
     pub async fn talking(&mut self, agent: &str, callid: &str) {
-        self.offer(json!({"agent": agent, "skill": 1, "caller": "13800138000", "called": "10086", "callid": callid}))
-            .await;
-        self.expect(
-            agent,
-            &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"],
+        self.offer(
+            json!({"agent": agent, "skill": 1, "caller": "13800138000", "called": "10086", "callid": callid}),
         )
         .await;
-        self.ok("PUT", &format!("voicecall/{agent}/answer"), None)
-            .await;
+        self.expect(agent, &["AgentEvent_Ringing", "AgentEvent_Incoming_CallInfo"]).await;
+        self.ok("PUT", &format!("voicecall/{agent}/answer"), None).await;
         self.expect(agent, &["AgentEvent_Talking"]).await;
     }
 
@@ -307,19 +268,11 @@ impl Gw {
 
     pub async fn agent_state(&self, agent: &str) -> Value {
         let s = self.state().await;
-        s["agents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["workno"] == agent)
-            .cloned()
-            .unwrap()
+        s["agents"].as_array().unwrap().iter().find(|a| a["workno"] == agent).cloned().unwrap()
     }
 
     pub async fn status_code(&self, agent: &str) -> i64 {
-        let v = self
-            .ok("GET", &format!("onlineagent/{agent}/agentstatus"), None)
-            .await;
+        let v = self.ok("GET", &format!("onlineagent/{agent}/agentstatus"), None).await;
         v["result"]["agentState"].as_i64().unwrap()
     }
 

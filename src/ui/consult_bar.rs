@@ -1,0 +1,147 @@
+//! Consult: the target picker (innerhelp mode 1) and the consult bar with cancel, complete and
+//! conference. Cancel keeps seed 000's promise: it works while the consultee still rings and
+//! after they answered, and brings the agent back to the customer.
+
+use super::transfer_dialog::directory_entries;
+use super::{tr, use_toolbar};
+use crate::core::model::ConsultState;
+use crate::core::step::Intent;
+use crate::core::transfer::{ConsultTarget, DeviceType, MAX_ADDRESS_CHARS};
+use crate::i18n::{format_elapsed, Msg};
+use leptos::ev;
+use leptos::prelude::*;
+
+#[component]
+pub fn ConsultPicker(
+    /// The customer's call, which goes on hold while the agent consults.
+    customer_call_id: String,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let tb = use_toolbar();
+    let device = RwSignal::new(DeviceType::Agent);
+    let target = RwSignal::new(String::new());
+    let invalid = RwSignal::new(false);
+    let directory = LocalResource::new(move || tb.load_directory());
+    let escape = window_event_listener(ev::keydown, move |e| {
+        if e.key() == "Escape" {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
+    let start = move || {
+        let address = target.get_untracked().trim().to_string();
+        if address.is_empty() || address.chars().count() > MAX_ADDRESS_CHARS {
+            invalid.set(true);
+            return;
+        }
+        tb.send(Intent::Consult {
+            customer_call_id: customer_call_id.clone(),
+            target: ConsultTarget { device: device.get_untracked(), address },
+        });
+        on_close.run(());
+    };
+    view! {
+        <div class="ab-dialog ab-consult-picker" data-testid="consult-picker" role="dialog" aria-modal="true"
+            aria-labelledby="ab-consult-title">
+            <h3 id="ab-consult-title" class="ab-dialog__title">{tr(Msg::ConsultTitle)}</h3>
+            <form class="ab-transfer__form" novalidate on:submit=move |e| { e.prevent_default(); start(); }>
+                <label class="ab-field">
+                    <span>{tr(Msg::TargetType)}</span>
+                    <select data-testid="consult-devicetype"
+                        on:change=move |e| device.set(if event_target_value(&e) == "1" { DeviceType::SkillQueue } else { DeviceType::Agent })>
+                        <option value="2">{tr(Msg::TargetAgent)}</option>
+                        <option value="1">{tr(Msg::TargetSkillQueue)}</option>
+                    </select>
+                </label>
+                <label class="ab-field">
+                    <span>{tr(Msg::Address)}</span>
+                    <input data-testid="consult-target" list="ab-consult-directory" aria-invalid=move || invalid.get().to_string()
+                        prop:value=move || target.get() on:input=move |e| target.set(event_target_value(&e))/>
+                    <datalist id="ab-consult-directory">
+                        {move || directory.get().map(|dir| {
+                            directory_entries(&dir, device.get(), "").into_iter().map(|(addr, label, state)| {
+                                let state = state.map(|m| m.text(tb.lang.get())).unwrap_or_default();
+                                view! { <option value=addr>{format!("{label} {state}")}</option> }
+                            }).collect_view()
+                        })}
+                    </datalist>
+                </label>
+                <Show when=move || invalid.get()>
+                    <span class="ab-field__error" role="alert">{tr(Msg::TransferNoAddress)}</span>
+                </Show>
+                <div class="ab-actions">
+                    <button type="submit" class="ab-btn ab-btn--primary" data-testid="consult-start">{tr(Msg::StartConsult)}</button>
+                    <button type="button" class="ab-btn" on:click=move |_| on_close.run(())>{tr(Msg::Cancel)}</button>
+                </div>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ConsultView {
+    customer_call_id: String,
+    leg_call_id: Option<String>,
+    target: String,
+    state: ConsultState,
+    since: u64,
+}
+
+#[component]
+pub fn ConsultBar() -> impl IntoView {
+    let tb = use_toolbar();
+    let consult = Memo::new(move |_| {
+        tb.session.with(|s| {
+            s.consult.as_ref().map(|c| ConsultView {
+                customer_call_id: c.customer_call_id.clone(),
+                leg_call_id: c.leg_call_id.clone(),
+                target: c.target.clone(),
+                state: c.state,
+                since: c.since,
+            })
+        })
+    });
+    move || {
+        consult.get().map(|c| {
+            let (state_msg, state_name) = match c.state {
+                ConsultState::Dialing => (Msg::ConsultDialing, "dialing"),
+                ConsultState::Ringing => (Msg::ConsultRinging, "ringing"),
+                ConsultState::Talking => (Msg::ConsultTalking, "talking"),
+                ConsultState::Ended => (Msg::ConsultEnded, "ended"),
+            };
+            let talking = c.state == ConsultState::Talking;
+            let since = c.since;
+            let cancel = (c.customer_call_id.clone(), c.leg_call_id.clone());
+            let complete_id = c.customer_call_id.clone();
+            let conference_id = c.customer_call_id.clone();
+            view! {
+                <section class="ab-consult" data-testid="consult-bar" data-state=state_name aria-live="polite"
+                    aria-label=tr(Msg::Consulting)>
+                    <span class="ab-consult__who">
+                        <span class="ab-consult__title">{tr(Msg::Consulting)}</span>
+                        <span class="ab-consult__target" data-testid="consult-bar-target">{c.target.clone()}</span>
+                        <span class="ab-consult__state" data-testid="consult-state">{tr(state_msg)}</span>
+                        <span class="ab-timer" data-testid="consult-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                    </span>
+                    <span class="ab-consult__actions">
+                        <button type="button" class="ab-btn ab-btn--danger" data-testid="consult-cancel"
+                            on:click=move |_| tb.send(Intent::CancelConsult {
+                                customer_call_id: cancel.0.clone(),
+                                leg_call_id: cancel.1.clone(),
+                            })>
+                            {tr(Msg::ConsultCancel)}
+                        </button>
+                        <button type="button" class="ab-btn ab-btn--primary" data-testid="consult-complete" disabled=!talking
+                            on:click=move |_| tb.send(Intent::CompleteConsult { customer_call_id: complete_id.clone() })>
+                            {tr(Msg::ConsultComplete)}
+                        </button>
+                        <button type="button" class="ab-btn" data-testid="consult-conference" disabled=!talking
+                            on:click=move |_| tb.send(Intent::Conference { customer_call_id: conference_id.clone() })>
+                            {tr(Msg::ConsultConference)}
+                        </button>
+                    </span>
+                </section>
+            }
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! The hold-list panel (seed 001): every held call with its hold timer; retrieve, connect to
+//! the current call, or hang up that call. On screen whenever a call is held.
+
+use super::{tr, use_toolbar};
+use crate::core::actions::{allowed_actions, Action};
+use crate::core::step::Intent;
+use crate::i18n::{call_feature, format_elapsed, Msg};
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HeldRow {
+    call_id: String,
+    caller: String,
+    called: String,
+    skill: Option<String>,
+    feature: i64,
+    since: u64,
+}
+
+#[component]
+pub fn HoldList() -> impl IntoView {
+    let tb = use_toolbar();
+    let rows = Memo::new(move |_| {
+        tb.session.with(|s| {
+            s.held()
+                .map(|c| HeldRow {
+                    call_id: c.id.clone(),
+                    caller: c.caller.clone(),
+                    called: c.called.clone(),
+                    skill: c.skill.clone(),
+                    feature: c.feature,
+                    since: c.phase_since,
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let has_active = Memo::new(move |_| tb.session.with(|s| s.active().is_some()));
+    let can_retrieve = Memo::new(move |_| tb.session.with(|s| allowed_actions(s).contains(Action::Retrieve)));
+    let opened = RwSignal::new(false);
+    let shown = move || opened.get() || !rows.with(Vec::is_empty);
+
+    view! {
+        <Show when=move || !shown()>
+            <button type="button" class="ab-btn ab-btn--quiet ab-hold__open" data-testid="hold-list-open"
+                on:click=move |_| {
+                    opened.set(true);
+                    tb.refresh_hold_list();
+                }>
+                {tr(Msg::HoldList)}
+            </button>
+        </Show>
+        <Show when=shown>
+            <section class="ab-hold" data-testid="hold-list" aria-label=tr(Msg::HoldList)>
+                <h3 class="ab-hold__title">
+                    {tr(Msg::HoldList)}
+                    <span class="ab-hold__count">{move || rows.with(Vec::len)}</span>
+                </h3>
+                <Show when=move || rows.with(Vec::is_empty)>
+                    <p class="ab-hold__empty" data-testid="hold-empty">{tr(Msg::NoHeldCalls)}</p>
+                </Show>
+                <ul class="ab-hold__list">
+                    <For each=move || rows.get() key=|r| r.call_id.clone()
+                        children=move |row| view! { <HeldCallRow row has_active can_retrieve/> }/>
+                </ul>
+                <Show when=move || opened.get() && rows.with(Vec::is_empty)>
+                    <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| opened.set(false)>
+                        {tr(Msg::Dismiss)}
+                    </button>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn HeldCallRow(row: HeldRow, has_active: Memo<bool>, can_retrieve: Memo<bool>) -> impl IntoView {
+    let tb = use_toolbar();
+    let since = row.since;
+    let (retrieve_id, connect_id, drop_id) = (row.call_id.clone(), row.call_id.clone(), row.call_id.clone());
+    view! {
+        <li class="ab-hold__item" data-testid="hold-item" data-callid=row.call_id.clone()>
+            <span class="ab-hold__who">
+                <span class="ab-hold__caller" data-testid="hold-caller">{row.caller.clone()}</span>
+                <span class="ab-hold__detail">{tr(Msg::Called)}": "{row.called.clone()}</span>
+                {row.skill.clone().map(|s| view! { <span class="ab-hold__detail">{tr(Msg::Skill)}": "{s}</span> })}
+                <span class="ab-hold__detail" data-testid="hold-type">{tr(call_feature(row.feature))}</span>
+                <span class="ab-timer" data-testid="hold-timer" aria-label=tr(Msg::HeldFor)>
+                    {move || format_elapsed(tb.clock.get().saturating_sub(since))}
+                </span>
+            </span>
+            <span class="ab-hold__actions">
+                <button type="button" class="ab-btn" data-testid="hold-retrieve"
+                    disabled=move || !can_retrieve.get() || has_active.get()
+                    on:click=move |_| tb.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
+                    {tr(Msg::Retrieve)}
+                </button>
+                <button type="button" class="ab-btn" data-testid="hold-connect" title=tr(Msg::ConnectHint)
+                    disabled=move || !has_active.get()
+                    on:click=move |_| tb.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
+                    {tr(Msg::Connect)}
+                </button>
+                <button type="button" class="ab-btn ab-btn--danger" data-testid="hold-drop"
+                    on:click=move |_| tb.send(Intent::DropCall { call_id: drop_id.clone() })>
+                    {tr(Msg::DropCall)}
+                </button>
+            </span>
+        </li>
+    }
+}
