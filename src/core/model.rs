@@ -243,6 +243,7 @@ pub enum DisplayState {
     Dialing,
     Talking,
     Held,
+    Consulting,
 }
 
 impl DisplayState {
@@ -259,6 +260,7 @@ impl DisplayState {
             DisplayState::Dialing => "dialing",
             DisplayState::Talking => "talking",
             DisplayState::Held => "held",
+            DisplayState::Consulting => "consulting",
         }
     }
 
@@ -275,6 +277,7 @@ impl DisplayState {
             DisplayState::Dialing => Msg::StateDialing,
             DisplayState::Talking => Msg::StateTalking,
             DisplayState::Held => Msg::StateHeld,
+            DisplayState::Consulting => Msg::Consulting,
         }
     }
 }
@@ -288,6 +291,9 @@ impl Session {
     }
 
     pub fn display_state(&self) -> DisplayState {
+        if self.consult.is_some() {
+            return DisplayState::Consulting;
+        }
         if let Some(call) = self.active() {
             return match call.phase {
                 CallPhase::Dialing { .. } => DisplayState::Dialing,

@@ -389,10 +389,16 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 Some(call) if call.phase == CallPhase::Talking => {}
                 Some(call) => set_phase(call, CallPhase::Dialing { far_alerting: true }, now),
                 None => {
+                    // A leg the agent is consulting on is internal; any other is a callout.
+                    let consult_leg = s
+                        .consult
+                        .as_ref()
+                        .is_some_and(|c| c.leg_call_id.as_deref() == Some(call_id.as_str()));
+                    let feature = if consult_leg { 51 } else { 7 };
                     let offer = CallOffer {
                         call_id,
                         called: number,
-                        feature: 7,
+                        feature,
                         media: Media::Voice,
                         ..Default::default()
                     };
