@@ -3,6 +3,16 @@
 
 use crate::i18n::Lang;
 
+/// Which contact-center protocol the toolbar speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Vendor {
+    /// Huawei CEC CC-Gateway agent REST API.
+    #[default]
+    Huawei,
+    /// Alibaba Cloud CCC OpenAPI 2020-07-01, through the signing bridge.
+    Aliyun,
+}
+
 /// The toolbar's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -15,6 +25,11 @@ pub struct Config {
     pub lang: Option<Lang>,
     /// Busy reasons the agent picks from: gateway code 200–250 and its name.
     pub busy_reasons: Vec<(i64, String)>,
+    pub vendor: Vendor,
+    /// CCC: skill groups to sign in to (empty: every group the instance lists).
+    pub skill_groups: Vec<String>,
+    /// CCC: how often PollUserStatus runs, in milliseconds.
+    pub poll_ms: u32,
 }
 
 impl Default for Config {
@@ -29,12 +44,16 @@ impl Default for Config {
                 (201, "Training / 培训".into()),
                 (202, "Meeting / 会议".into()),
             ],
+            vendor: Vendor::Huawei,
+            skill_groups: Vec::new(),
+            poll_ms: 1000,
         }
     }
 }
 
 impl Config {
-    /// Reads `gateway`, `agent`, `phone`, `lang` and `busyReasons` (`200:Lunch;201:Training`).
+    /// Reads `gateway`, `agent`, `phone`, `lang`, `busyReasons` (`200:Lunch;201:Training`),
+    /// `vendor` (`huawei` or `aliyun`), `skillGroups` and `pollMs`.
     /// Unknown keys are ignored; bad values keep the default.
     pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Config {
         let mut c = Config::default();
@@ -44,6 +63,18 @@ impl Config {
                 "agent" => c.agent_id = value.to_string(),
                 "phone" => c.phone = value.to_string(),
                 "lang" => c.lang = Some(Lang::from_tag(value)),
+                "vendor" => {
+                    c.vendor = match value {
+                        "aliyun" | "ccc" => Vendor::Aliyun,
+                        _ => Vendor::Huawei,
+                    }
+                }
+                "skillGroups" => {
+                    c.skill_groups =
+                        value.split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect()
+                }
+                // Faster than 250 ms would hammer the bridge; slower than 5 s would miss rings.
+                "pollMs" => c.poll_ms = value.parse().map_or(c.poll_ms, |ms: u32| ms.clamp(250, 5000)),
                 "busyReasons" => {
                     let reasons: Vec<_> = value
                         .split(';')
@@ -82,5 +113,11 @@ mod tests {
         assert_eq!(c.busy_reasons, vec![(200, "Lunch".into()), (201, "Coaching".into())]);
         assert_eq!(c.lang, Some(Lang::Zh));
         assert_eq!(Config::from_params([("busyReasons", "")]).busy_reasons, Config::default().busy_reasons);
+        let c = Config::from_params([
+            ("vendor", "aliyun"),
+            ("skillGroups", "sg1@ccc, sg2@ccc"),
+            ("pollMs", "10"),
+        ]);
+        assert_eq!((c.vendor, c.skill_groups.len(), c.poll_ms), (Vendor::Aliyun, 2, 250));
     }
 }

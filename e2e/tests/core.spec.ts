@@ -54,6 +54,11 @@ test('ring, answer, the customer hangs up: back to ready', async ({ toolbar, sim
   await sim.control('customer-hangup', { callid });
   await expect(toolbar.id('call-panel')).toBeHidden();
   await toolbar.expectState('ready');
+  // The details of the call open, built from the call's own events.
+  await expect(toolbar.id('cdr-view')).toBeVisible();
+  await expect(toolbar.id('cdr-disposition')).toHaveText('Completed');
+  await expect(toolbar.id('cdr-view')).toContainText('the customer');
+  await expect(toolbar.id('cdr-timeline').locator('li')).toHaveText([/Ringing/, /Established/, /Released/]);
   const answers = (await sim.requests()).filter((r) => r.path.includes('/answer'));
   expect(answers).toHaveLength(1);
   expect(answers[0].method).toBe('PUT');

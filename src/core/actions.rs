@@ -2,7 +2,7 @@
 //! The views enable buttons from this, and the embedding API refuses commands with it.
 
 use super::event::Media;
-use super::model::{AgentState, CallPhase, Session};
+use super::model::{AgentState, CallPhase, ConsultState, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -23,10 +23,16 @@ pub enum Action {
     Dtmf,
     Transfer,
     Consult,
+    /// Join a held call to the current one and leave (CC-Gateway connecthold).
+    ConnectHeld,
+    /// Turn a consult into a three-way call.
+    Conference,
+    /// Break with a timer (CC-Gateway rest).
+    TimedRest,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::SignOut,
         Action::Ready,
         Action::Busy,
@@ -44,6 +50,9 @@ impl Action {
         Action::Dtmf,
         Action::Transfer,
         Action::Consult,
+        Action::ConnectHeld,
+        Action::Conference,
+        Action::TimedRest,
     ];
 
     /// A stable name for the embedding API and logs.
@@ -52,7 +61,7 @@ impl Action {
             Action::SignOut => "signOut",
             Action::Ready => "ready",
             Action::Busy => "busy",
-            Action::Rest => "rest",
+            Action::Rest => "break",
             Action::EnterWrapUp => "enterWrapUp",
             Action::LeaveWrapUp => "leaveWrapUp",
             Action::CallOut => "dial",
@@ -66,6 +75,9 @@ impl Action {
             Action::Dtmf => "dtmf",
             Action::Transfer => "transfer",
             Action::Consult => "consult",
+            Action::ConnectHeld => "connectHeld",
+            Action::Conference => "conference",
+            Action::TimedRest => "rest",
         }
     }
 }
@@ -84,11 +96,35 @@ impl AllowedActions {
     pub fn iter(self) -> impl Iterator<Item = Action> {
         Action::ALL.into_iter().filter(move |a| self.contains(*a))
     }
+
+    /// Every action.
+    pub fn all() -> AllowedActions {
+        let mut set = AllowedActions::default();
+        Action::ALL.into_iter().for_each(|a| set.add(a));
+        set
+    }
+
+    /// Every action but these (a vendor's capabilities).
+    pub fn all_but(missing: &[Action]) -> AllowedActions {
+        let mut set = AllowedActions::all();
+        for a in missing {
+            set.0 &= !(1 << *a as u32);
+        }
+        set
+    }
+
+    fn and(self, other: AllowedActions) -> AllowedActions {
+        AllowedActions(self.0 & other.0)
+    }
 }
 
 /// The actions the current session allows, after Huawei's demo-toolbar enable matrix
 /// (cc-gateway.md §9), extended with the agent states.
 pub fn allowed_actions(s: &Session) -> AllowedActions {
+    allowed_by_state(s).and(s.supported)
+}
+
+fn allowed_by_state(s: &Session) -> AllowedActions {
     let mut set = AllowedActions::default();
     let mut allow = |a| set.add(a);
     if !s.agent.is_signed_in() || s.agent == AgentState::SigningIn {
@@ -123,8 +159,14 @@ pub fn allowed_actions(s: &Session) -> AllowedActions {
             }
         }
     }
+    if s.consult.as_ref().is_some_and(|c| c.state == ConsultState::Talking) {
+        allow(Action::Conference);
+    }
     if any_held {
         allow(Action::Retrieve);
+        if active.is_some() {
+            allow(Action::ConnectHeld);
+        }
         allow(Action::HangUp);
     }
     if !in_call && !ringing {
@@ -134,12 +176,14 @@ pub fn allowed_actions(s: &Session) -> AllowedActions {
             AgentState::Idle => {
                 allow(Action::Busy);
                 allow(Action::Rest);
+                allow(Action::TimedRest);
                 allow(Action::EnterWrapUp);
             }
             AgentState::Busy { .. } => {
                 allow(Action::Ready);
                 allow(Action::Busy); // a new reason replaces the old one
                 allow(Action::Rest);
+                allow(Action::TimedRest);
             }
             AgentState::Rest { .. } => allow(Action::Ready),
             AgentState::WrapUp => {

@@ -3,6 +3,7 @@
 //! passed in, so every timer and backoff is deterministic in tests.
 
 pub mod actions;
+pub mod cdr;
 pub mod error;
 pub mod event;
 pub mod model;

@@ -181,6 +181,12 @@ pub struct Session {
     pub early_call_info: Vec<(String, Option<String>, Option<String>)>,
     pub transfer: Option<TransferProgress>,
     pub consult: Option<Consult>,
+    /// What happened to the calls in progress (the CC-Gateway's call-detail source).
+    pub journal: Vec<super::cdr::JournalEntry>,
+    /// The details of the last finished call, for the details panel.
+    pub last_detail: Option<super::cdr::CallDetail>,
+    /// What the vendor can do at all: actions it lacks are hidden, not left broken.
+    pub supported: super::actions::AllowedActions,
 }
 
 impl Default for Session {
@@ -198,6 +204,9 @@ impl Default for Session {
             early_call_info: Vec::new(),
             transfer: None,
             consult: None,
+            journal: Vec::new(),
+            last_detail: None,
+            supported: super::actions::AllowedActions::all(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `step`: the toolbar's state machine. Gateway events, request outcomes and poll results go
 //! in; the session changes and the effects the I/O layer must carry out come out.
 
+use super::cdr::{self, JournalEntry, Source};
 use super::error::{ErrorKind, GatewayError};
 use super::event::{CallOffer, Event, Media};
 use super::model::{
@@ -167,6 +168,8 @@ pub enum Input {
     HoldList(Vec<CallSummary>),
     /// Clear the notice the agent dismissed.
     DismissNotice,
+    /// A call's detail record arrived (CCC GetCallDetailRecord).
+    CallDetail(super::cdr::CallDetail),
 }
 
 /// Work the I/O layer must do as a consequence of a step.
@@ -179,6 +182,10 @@ pub enum Effect {
     RefreshHoldList,
     /// Send this intent on the agent's behalf (e.g. take the customer back after a failed consult).
     Send(Intent),
+    /// A connected or dialled call ended: a vendor with a CDR API fetches the record.
+    CallEnded {
+        call_id: String,
+    },
 }
 
 /// Advances the session by one input at time `now`.
@@ -224,6 +231,10 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             s.notice = None;
             vec![]
         }
+        Input::CallDetail(detail) => {
+            s.last_detail = Some(detail);
+            vec![]
+        }
     }
 }
 
@@ -236,6 +247,9 @@ fn set_agent(s: &mut Session, state: AgentState, now: Millis) {
 
 fn sign_out(s: &mut Session, reason: Option<Notice>, now: Millis) {
     s.calls.clear();
+    s.journal.clear();
+    s.consult = None;
+    s.transfer = None;
     s.connection = Connection::Offline;
     s.offer_force_sign_in = false;
     // The reason stays on screen above the sign-in form until dismissed.
@@ -270,13 +284,70 @@ fn new_call(offer: CallOffer, phase: CallPhase, now: Millis) -> Call {
     }
 }
 
-fn remove_call(s: &mut Session, call_id: &str) -> bool {
-    let before = s.calls.len();
-    s.calls.retain(|c| c.id != call_id);
-    s.calls.len() != before
+/// The journal keeps at most this many entries: a shift's calls must not pile up.
+const JOURNAL_LIMIT: usize = 64;
+
+fn journal(s: &mut Session, call_id: &str, source: Source, event: &str, now: Millis) {
+    if s.journal.len() >= JOURNAL_LIMIT {
+        s.journal.remove(0);
+    }
+    s.journal.push(JournalEntry { call_id: call_id.to_string(), at: now, source, event: event.to_string() });
+}
+
+/// Removes a call. A call that was connected or dialled (not a consult leg, not a ring the
+/// agent never took) gets its details built from the journal, and a `CallEnded` effect.
+fn remove_call(s: &mut Session, call_id: &str) -> Vec<Effect> {
+    let Some(pos) = s.calls.iter().position(|c| c.id == call_id) else { return vec![] };
+    let call = s.calls.remove(pos);
+    let entries_of_call =
+        |s: &Session| s.journal.iter().any(|e| e.call_id == call_id && e.event == "Established");
+    let worth_a_record = call.feature != 51 && (entries_of_call(s) || call.direction == Direction::Outbound);
+    let effects = if worth_a_record {
+        s.last_detail = Some(cdr::from_journal(
+            call_id,
+            &call.caller,
+            &call.called,
+            call.direction == Direction::Outbound,
+            &s.journal,
+        ));
+        vec![Effect::CallEnded { call_id: call_id.to_string() }]
+    } else {
+        vec![]
+    };
+    s.journal.retain(|e| e.call_id != call_id);
+    effects
+}
+
+/// Notes call events in the journal the CC-Gateway's call details are built from.
+fn record(s: &mut Session, event: &Event, now: Millis) {
+    let (call_id, source, name) = match event {
+        Event::Ringing(o) => (&o.call_id, Source::Agent, "Ringing"),
+        Event::Talking { call_id, .. } => {
+            let phase = s.call(call_id).map(|c| c.phase);
+            let name = match phase {
+                Some(CallPhase::Held) => "Retrieved",
+                Some(CallPhase::Talking) => return,
+                _ => "Established",
+            };
+            (call_id, Source::Agent, name)
+        }
+        Event::FarAlerting { call_id, .. } => (call_id, Source::Customer, "Ringing"),
+        Event::Held { call_id } => (call_id, Source::Agent, "Held"),
+        Event::CallReleased { call_id } => (call_id, Source::Agent, "Released"),
+        Event::CustomerReleased { call_id, .. } => (call_id, Source::Customer, "Released"),
+        Event::NoAnswer { call_id } => (call_id, Source::Agent, "NoAnswer"),
+        _ => return,
+    };
+    if s.call(call_id).is_some()
+        || matches!(event, Event::Ringing(_) | Event::FarAlerting { .. } | Event::Talking { .. })
+    {
+        let call_id = call_id.clone();
+        journal(s, &call_id, source, name, now);
+    }
 }
 
 fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
+    record(s, &event, now);
     match event {
         Event::InService => {
             if !s.agent.is_signed_in() || s.agent == AgentState::SigningIn {
@@ -414,25 +485,24 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             vec![Effect::RefreshHoldList]
         }
         Event::Conference { call_id, partners } => {
+            let mut effects = vec![];
             if let Some(c) = s.consult.take_if(|c| c.customer_call_id == call_id) {
                 // The consult leg merged into the customer's call.
                 if let Some(leg) = c.leg_call_id {
-                    remove_call(s, &leg);
+                    effects.extend(remove_call(s, &leg));
                 }
             }
             if let Some(call) = s.call_mut(&call_id) {
                 call.conference = partners;
                 set_phase(call, CallPhase::Talking, now);
             }
-            vec![]
+            journal(s, &call_id, Source::Agent, "StartConference", now);
+            effects
         }
-        Event::NoAnswer { call_id } => {
-            remove_call(s, &call_id);
-            vec![]
-        }
+        Event::NoAnswer { call_id } => remove_call(s, &call_id),
         Event::CallReleased { call_id } | Event::CustomerReleased { call_id, .. } => {
             let had_held = s.held().next().is_some();
-            remove_call(s, &call_id);
+            let mut effects = remove_call(s, &call_id);
             if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
                 s.transfer = None;
             }
@@ -445,10 +515,9 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 }
             }
             if had_held {
-                vec![Effect::RefreshHoldList]
-            } else {
-                vec![]
+                effects.push(Effect::RefreshHoldList);
             }
+            effects
         }
         Event::ConsultFailed { call_id } => {
             remove_call(s, &call_id);
@@ -466,24 +535,24 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
         Event::ConnectFailed { call_id } | Event::CallOutFailed { call_id } => {
             // A failed outbound leg disappears; a failed transfer leaves the agent on the call.
             let dialing = s.call(&call_id).is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
-            if dialing {
-                remove_call(s, &call_id);
-            }
+            let effects = if dialing { remove_call(s, &call_id) } else { vec![] };
             let was_transfer = s.transfer.take_if(|t| t.call_id == call_id).is_some();
             s.notice =
                 Some(Notice::error(if was_transfer { Msg::TransferFailed } else { Msg::ConnectFailed }));
-            vec![]
+            effects
         }
         Event::TransferResult { call_id, ok } => {
-            if ok {
-                remove_call(s, &call_id);
+            let effects = if ok {
+                journal(s, &call_id, Source::Agent, "Transferred", now);
+                remove_call(s, &call_id)
             } else {
                 s.notice = Some(Notice::error(Msg::TransferFailed));
-            }
+                vec![]
+            };
             if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
                 s.transfer = None;
             }
-            vec![]
+            effects
         }
     }
 }
@@ -542,6 +611,7 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
                     _ => ConsultState::Dialing,
                 };
             }
+            journal(s, &customer_call_id, Source::Agent, "Consulting", now);
             s.consult = Some(Consult {
                 customer_call_id,
                 leg_call_id: leg,
@@ -581,11 +651,11 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
         (Intent::SignIn { .. }, ErrorKind::BadCredentials) => notice.msg = Msg::BadCredentials,
         (Intent::SignOut, ErrorKind::SignOutRefused) => notice.msg = Msg::SignOutInCall,
         (Intent::Reject { call_id, .. } | Intent::Answer { call_id }, ErrorKind::NoCall) => {
-            remove_call(s, &call_id.clone());
+            effects.extend(remove_call(s, &call_id.clone()));
             notice = Notice { msg: Msg::CallAlreadyGone, ..notice };
         }
         (Intent::HangUp { call_id }, ErrorKind::NoCall) => {
-            remove_call(s, &call_id.clone());
+            effects.extend(remove_call(s, &call_id.clone()));
             notice.msg = Msg::CallAlreadyGone;
         }
         (_, ErrorKind::SessionLost) => {

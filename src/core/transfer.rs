@@ -10,6 +10,8 @@ pub enum TransferKind {
     Voice,
     /// `mediacall/{id}/transfer` (seed 002): chat and other multimedia sessions.
     Media,
+    /// Alibaba CCC: BlindTransfer, or InitiateAttendedTransfer (which becomes a consult).
+    Ccc,
 }
 
 /// Where a call is transferred to (CC-Gateway `devicetype`).
@@ -65,6 +67,7 @@ impl DeviceType {
                 DeviceType::External,
             ],
             TransferKind::Media => &[DeviceType::SkillQueue, DeviceType::Agent, DeviceType::AccessCode],
+            TransferKind::Ccc => &[DeviceType::SkillQueue, DeviceType::Agent, DeviceType::External],
         }
     }
 }
@@ -84,6 +87,8 @@ const IVR_SUSPEND: TransferMode = TransferMode { code: 1, msg: Msg::ModeIvrSuspe
 const EXT_RELEASE: TransferMode = TransferMode { code: 1, msg: Msg::ModeRelease, leaves_at_once: true };
 const EXT_TALK: TransferMode = TransferMode { code: 3, msg: Msg::ModeTalk, leaves_at_once: false };
 const EXT_THREE: TransferMode = TransferMode { code: 4, msg: Msg::ModeThreeParty, leaves_at_once: false };
+/// CCC InitiateAttendedTransfer: the agent talks to the target first (a consult).
+const ATTENDED: TransferMode = TransferMode { code: 3, msg: Msg::ModeTalk, leaves_at_once: false };
 
 /// The modes the devicetype × mode table allows (cc-gateway.md §4.3; seed 002 for media).
 /// Agent mode 3 ("specified" transfer) is documented as not open, so it is not offered.
@@ -98,6 +103,10 @@ pub fn allowed_modes(kind: TransferKind, device: DeviceType) -> &'static [Transf
         }
         (TransferKind::Voice, DeviceType::Ivr) => &[RELEASE, IVR_SUSPEND],
         (TransferKind::Voice, DeviceType::External) => &[EXT_RELEASE, SUCCESS, EXT_TALK, EXT_THREE],
+        (TransferKind::Ccc, DeviceType::SkillQueue | DeviceType::Agent | DeviceType::External) => {
+            &[RELEASE, ATTENDED]
+        }
+        (TransferKind::Ccc, _) => &[],
     }
 }
 
@@ -153,7 +162,7 @@ pub fn check(req: &TransferRequest) -> Vec<TransferProblem> {
     }
     let max = match req.kind {
         TransferKind::Media => MAX_MEDIA_CALLDATA_BYTES,
-        TransferKind::Voice => MAX_VOICE_CALLDATA_BYTES,
+        TransferKind::Voice | TransferKind::Ccc => MAX_VOICE_CALLDATA_BYTES,
     };
     if let Some(bytes) = req.calldata.as_ref().map(|c| c.len()).filter(|b| *b > max) {
         problems.push(TransferProblem::CalldataTooLong { bytes, max });

@@ -56,6 +56,7 @@ messages! {
     // Sign-in
     SignInTitle => "座席签入", "Agent sign-in";
     AgentId => "工号", "Agent ID";
+    LoginName => "登录名", "Login name";
     Password => "密码", "Password";
     PhoneNumber => "电话号码", "Phone number";
     InitialState => "签入后状态", "State after sign-in";
@@ -207,6 +208,41 @@ messages! {
     ConsultComplete => "完成转接", "Complete transfer";
     ConsultConference => "三方会议", "Conference all three";
     ConsultFailed => "咨询失败,客户仍在保持中", "The consult failed; the customer is still on hold";
+    // Call detail
+    CdrOpen => "通话详情", "Call details";
+    CdrTitle => "上一通电话", "Last call";
+    CdrLoading => "正在获取通话详情…", "Fetching the call details…";
+    CdrUnavailable => "通话详情暂不可用", "The call details are not available yet";
+    CdrDisposition => "结束原因", "Outcome";
+    CdrContactType => "通话类型", "Call type";
+    CdrReleasedBy => "挂断方", "Hung up by";
+    CdrReleasedByAgent => "坐席", "the agent";
+    CdrReleasedByCustomer => "客户", "the customer";
+    CdrStart => "开始", "Started";
+    CdrEstablished => "接通", "Connected";
+    CdrReleased => "结束", "Ended";
+    CdrWait => "等待时长", "Waited";
+    CdrTalk => "通话时长", "Talked";
+    CdrRecording => "录音", "Recording";
+    CdrRecordingReady => "已生成", "ready";
+    CdrRecordingPending => "未生成", "not ready";
+    CdrSatisfaction => "满意度", "Satisfaction";
+    CdrTimeline => "时间线", "Timeline";
+    CdrIvr => "语音导航", "IVR";
+    CdrQueue => "队列", "Queue";
+    CdrAgent => "坐席", "Agent";
+    CdrCustomer => "客户", "Customer";
+    Seconds => "秒", "s";
+    DispSuccess => "正常结束", "Completed";
+    DispNoAnswer => "未接听", "Not answered";
+    DispReject => "拒接", "Rejected";
+    DispAbandonedInQueue => "排队中放弃", "Abandoned in the queue";
+    DispAbandonedInRing => "振铃中放弃", "Abandoned while ringing";
+    DispAbandonedInIvr => "IVR 中放弃", "Abandoned in the IVR";
+    DispQueueFailed => "排队失败", "Queueing failed";
+    DispVoicemail => "转语音信箱", "Sent to voicemail";
+    DispIvrException => "IVR 异常", "IVR error";
+    DispTransferred => "已转接", "Transferred";
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The only place that touches the network: the gateway client (Guid rotation) and the
 //! long-poll loop. Decisions (what to send, when to retry) come from `vendor` and `core`.
 
+pub mod ccc;
+
 use crate::core::GatewayError;
 use crate::protocol::huawei::{decode_envelope, Envelope};
 use crate::vendor::huawei::{self as hw, guid_from_header};

@@ -4,5 +4,6 @@
 //! as strings, booleans as `"true"`, caller numbers with leading zeros), and every decode of
 //! gateway input returns a `Result`: nothing here may panic on what a gateway sends.
 
+pub mod aliyun;
 pub mod huawei;
 pub mod lenient;

@@ -2,6 +2,7 @@
 //! mute, keypad) and the dialer for calling out.
 
 use super::{tr, use_toolbar, ConsultPicker, TransferDialog};
+use crate::config::Vendor;
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::event::Media;
 use crate::core::model::{CallPhase, Direction};
@@ -56,7 +57,11 @@ pub fn CallPanel() -> impl IntoView {
             };
             let since = c.since;
             let (hang_id, hold_id, mute_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
-            let kind = if c.media == Media::Chat { TransferKind::Media } else { TransferKind::Voice };
+            let kind = match (tb.vendor, c.media) {
+                (Vendor::Aliyun, _) => TransferKind::Ccc,
+                (_, Media::Chat) => TransferKind::Media,
+                _ => TransferKind::Voice,
+            };
             let (transfer_id, consult_id) = (c.call_id.clone(), c.call_id.clone());
             let muted = c.muted;
             view! {

@@ -4,6 +4,7 @@
 
 use super::transfer_dialog::directory_entries;
 use super::{tr, use_toolbar};
+use crate::core::actions::Action;
 use crate::core::model::ConsultState;
 use crate::core::step::Intent;
 use crate::core::transfer::{ConsultTarget, DeviceType, MAX_ADDRESS_CHARS};
@@ -136,6 +137,7 @@ pub fn ConsultBar() -> impl IntoView {
                             {tr(Msg::ConsultComplete)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="consult-conference" disabled=!talking
+                            hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::Conference))
                             on:click=move |_| tb.send(Intent::Conference { customer_call_id: conference_id.clone() })>
                             {tr(Msg::ConsultConference)}
                         </button>

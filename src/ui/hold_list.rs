@@ -94,7 +94,8 @@ fn HeldCallRow(row: HeldRow, has_active: Memo<bool>, can_retrieve: Memo<bool>) -
                     on:click=move |_| tb.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
                     {tr(Msg::Retrieve)}
                 </button>
-                <button type="button" class="ab-btn" data-testid="hold-connect" title=tr(Msg::ConnectHint)
+                <button type="button" class="ab-btn" data-testid="hold-connect"
+                    hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::ConnectHeld)) title=tr(Msg::ConnectHint)
                     disabled=move || !has_active.get()
                     on:click=move |_| tb.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
                     {tr(Msg::Connect)}

@@ -1,7 +1,9 @@
 //! The views. Each file is one component family; each reads a `Memo` slice of the session
 //! through [`Toolbar`] and sends intents back. No component touches another's signals.
 
+mod call_detail;
 mod call_panel;
+mod ccc_io;
 mod consult_bar;
 mod hold_list;
 mod reject_dialog;
@@ -12,6 +14,7 @@ mod status;
 mod toolbar;
 mod transfer_dialog;
 
+pub use call_detail::CallDetailPanel;
 pub use call_panel::CallPanel;
 pub use consult_bar::{ConsultBar, ConsultPicker};
 pub use hold_list::HoldList;
@@ -20,7 +23,7 @@ pub use ringing_banner::RingingBanner;
 pub use sign_in::SignIn;
 pub use state_bar::StateBar;
 pub use status::{ConnectionStatus, LangSwitch, NoticeBar};
-pub use toolbar::{now_ms, use_toolbar, Directory, Toolbar};
+pub use toolbar::{now_ms, use_toolbar, Directory, DirectoryEntry, Toolbar};
 pub use transfer_dialog::TransferDialog;
 
 use crate::config::Config;
@@ -34,10 +37,11 @@ pub fn start() {
     console_error_panic_hook::set_once();
     let search = window().location().search().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let pairs: Vec<(String, String)> = ["gateway", "agent", "phone", "lang", "busyReasons"]
-        .iter()
-        .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        ["gateway", "agent", "phone", "lang", "busyReasons", "vendor", "skillGroups", "pollMs"]
+            .iter()
+            .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
+            .collect();
     let config = Config::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let lang =
         config.lang.unwrap_or_else(|| Lang::from_tag(&window().navigator().language().unwrap_or_default()));
@@ -83,6 +87,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
                 <ConsultBar/>
                 <CallPanel/>
                 <HoldList/>
+                <CallDetailPanel/>
             </Show>
         </div>
     }

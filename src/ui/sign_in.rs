@@ -1,6 +1,7 @@
 //! The sign-in form: agent id, password, phone, state after sign-in; force sign-in on 100-002.
 
 use super::{tr, use_toolbar};
+use crate::config::Vendor;
 use crate::core::step::{InitialState, Intent};
 use crate::core::validate;
 use crate::i18n::Msg;
@@ -17,16 +18,20 @@ pub fn SignIn() -> impl IntoView {
     let auto_enter_idle = RwSignal::new(true);
     let tried = RwSignal::new(false);
     let offer_force = Memo::new(move |_| tb.session.with(|s| s.offer_force_sign_in));
+    // CCC agents sign in at the bridge with a login name; the voice device is not a phone number.
+    let ccc = tb.vendor == Vendor::Aliyun;
+    let agent_ok = move |id: &str| if ccc { !id.trim().is_empty() } else { validate::agent_id(id) };
+    let phone_ok = move |p: &str| ccc || validate::phone_number(p);
 
-    let agent_error = move || tried.get() && !validate::agent_id(&agent_id.get());
+    let agent_error = move || tried.get() && !agent_ok(&agent_id.get());
     let password_error = move || tried.get() && password.get().is_empty();
-    let phone_error = move || tried.get() && !validate::phone_number(&phone.get());
+    let phone_error = move || tried.get() && !phone_ok(&phone.get());
 
     let submit = move |force: bool| {
         tried.set(true);
-        if !validate::agent_id(&agent_id.get_untracked())
+        if !agent_ok(&agent_id.get_untracked())
             || password.get_untracked().is_empty()
-            || !validate::phone_number(&phone.get_untracked())
+            || !phone_ok(&phone.get_untracked())
         {
             return;
         }
@@ -48,7 +53,7 @@ pub fn SignIn() -> impl IntoView {
             }>
             <h2 class="ab-signin__title">{tr(Msg::SignInTitle)}</h2>
             <label class="ab-field">
-                <span>{tr(Msg::AgentId)}</span>
+                <span>{tr(if ccc { Msg::LoginName } else { Msg::AgentId })}</span>
                 <input data-testid="signin-agent" inputmode="numeric" autocomplete="username" required
                     aria-invalid=move || agent_error().to_string()
                     prop:value=move || agent_id.get()
@@ -67,7 +72,7 @@ pub fn SignIn() -> impl IntoView {
                     <span class="ab-field__error" role="alert">{tr(Msg::PasswordMissing)}</span>
                 </Show>
             </label>
-            <label class="ab-field">
+            <label class="ab-field" hidden=ccc>
                 <span>{tr(Msg::PhoneNumber)}</span>
                 <input data-testid="signin-phone" inputmode="tel" required
                     aria-invalid=move || phone_error().to_string()

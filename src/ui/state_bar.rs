@@ -69,7 +69,7 @@ pub fn StateBar() -> impl IntoView {
                         {tr(Msg::Busy)}
                     </button>
                 </span>
-                <button type="button" class="ab-btn" data-testid="state-rest" aria-expanded=move || rest_open.get().to_string()
+                <button type="button" class="ab-btn" data-testid="state-rest" hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::Rest)) aria-expanded=move || rest_open.get().to_string()
                     disabled=move || !can(Action::Rest) on:click=move |_| rest_open.update(|o| *o = !*o)>
                     {tr(Msg::Rest)}
                 </button>

@@ -2,15 +2,18 @@
 //! carries out its effects (requests, the poll loop, resyncs). Components read slices of the
 //! session through it and send intents to it; they never talk to the network or each other.
 
-use crate::config::Config;
+use crate::config::{Config, Vendor};
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::step::{step, Effect, Input, Intent};
 use crate::core::{ErrorKind, Session};
 use crate::i18n::Lang;
+use crate::i18n::Msg;
+use crate::net::ccc::CccClient;
 use crate::net::{warn, GatewayClient, NetError};
 use crate::protocol::huawei::{
     decode_hold_list, decode_list, poll_events, AgentEntry, AgentStatus, CallRecord, SkillQueue,
 };
+use crate::vendor::aliyun::CccState;
 use crate::vendor::huawei::{self as hw, Decoded};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,16 +23,35 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-struct PollHandle {
-    generation: u64,
-    abort: Option<web_sys::AbortController>,
+pub(super) struct PollHandle {
+    pub(super) generation: u64,
+    pub(super) abort: Option<web_sys::AbortController>,
+}
+
+/// A transfer or consult target: what to send as the address, its name, and (agents) state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub address: String,
+    pub name: String,
+    pub state: Option<Msg>,
 }
 
 /// Transfer and consult targets.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Directory {
-    pub skills: Vec<SkillQueue>,
-    pub agents: Vec<AgentEntry>,
+    pub skills: Vec<DirectoryEntry>,
+    pub agents: Vec<DirectoryEntry>,
+}
+
+/// The gateway agent-state code in plain words, for the directory.
+fn agent_state_msg(code: Option<i64>) -> Msg {
+    match code {
+        Some(4) | Some(6) => Msg::AgentIdle,
+        Some(3) | Some(8) | Some(5) => Msg::AgentBusy,
+        Some(7) => Msg::AgentTalking,
+        Some(2) | Some(0) | None => Msg::AgentOffline,
+        _ => Msg::AgentOther,
+    }
 }
 
 /// Shared through context. `Copy`: every field is an arena handle.
@@ -40,14 +62,25 @@ pub struct Toolbar {
     /// Ticks once a second; every timer on screen derives from it (one interval in all).
     pub clock: RwSignal<u64>,
     pub config: StoredValue<Config>,
-    client: StoredValue<GatewayClient, LocalStorage>,
-    poll: StoredValue<PollHandle, LocalStorage>,
+    pub vendor: Vendor,
+    pub(super) client: StoredValue<GatewayClient, LocalStorage>,
+    pub(super) ccc_client: StoredValue<CccClient, LocalStorage>,
+    pub(super) ccc: StoredValue<CccState, LocalStorage>,
+    pub(super) poll: StoredValue<PollHandle, LocalStorage>,
 }
 
 impl Toolbar {
     pub fn new(config: Config, lang: Lang) -> Toolbar {
+        let vendor = config.vendor;
+        let mut session = Session::default();
+        if vendor == Vendor::Aliyun {
+            session.supported = crate::vendor::aliyun::supported();
+        }
         Toolbar {
-            session: RwSignal::new(Session::default()),
+            session: RwSignal::new(session),
+            vendor,
+            ccc_client: StoredValue::new_local(CccClient::new(&config.gateway)),
+            ccc: StoredValue::new_local(CccState::default()),
             lang: RwSignal::new(lang),
             clock: RwSignal::new(now_ms()),
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
@@ -73,6 +106,9 @@ impl Toolbar {
 
     /// Sends what the agent asked for; the outcome comes back as an input.
     pub fn send(&self, intent: Intent) {
+        if self.vendor == Vendor::Aliyun {
+            return self.ccc_send(intent);
+        }
         let agent_id = match &intent {
             Intent::SignIn { agent_id, .. } => agent_id.clone(),
             _ => self.session.with_untracked(|s| s.agent_id.clone()),
@@ -105,6 +141,9 @@ impl Toolbar {
             Effect::Resync => self.resync(),
             Effect::RefreshHoldList => self.refresh_hold_list(),
             Effect::Send(intent) => self.send(intent),
+            Effect::CallEnded { call_id } if self.vendor == Vendor::Aliyun => self.ccc_fetch_detail(call_id),
+            // The CC-Gateway's details come from the journal, already in the session.
+            Effect::CallEnded { .. } => {}
         }
     }
 
@@ -119,6 +158,9 @@ impl Toolbar {
 
     fn start_polling(&self) {
         self.stop_polling();
+        if self.vendor == Vendor::Aliyun {
+            return self.ccc_start_polling();
+        }
         let Ok(abort) = web_sys::AbortController::new() else {
             warn("agentbar: no AbortController; cannot poll");
             return;
@@ -134,7 +176,7 @@ impl Toolbar {
         spawn_local(async move { this.poll_loop(generation, signal).await });
     }
 
-    fn is_current(&self, generation: u64) -> bool {
+    pub(super) fn is_current(&self, generation: u64) -> bool {
         self.poll.try_with_value(|p| p.generation == generation).unwrap_or(false)
     }
 
@@ -206,6 +248,10 @@ impl Toolbar {
 
     /// Re-reads state, current call and hold list (after an error or a reconnect).
     fn resync(&self) {
+        if self.vendor == Vendor::Aliyun {
+            // Every PollUserStatus answer is a full resync.
+            return;
+        }
         let Some(client) = self.client.try_get_value() else {
             return;
         };
@@ -232,10 +278,19 @@ impl Toolbar {
     /// The transfer and consult directory: skill queues and agents with their live state.
     /// Failures leave a list empty (the agent can still type an address).
     pub async fn load_directory(self) -> Directory {
+        if self.vendor == Vendor::Aliyun {
+            return self.ccc_directory().await;
+        }
         let Some(client) = self.client.try_get_value() else { return Directory::default() };
         let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
-        let skills =
-            client.call(&hw::skills_request(&agent_id)).await.map(|v| decode_list(&v)).unwrap_or_default();
+        let skills = client
+            .call(&hw::skills_request(&agent_id))
+            .await
+            .map(|v| decode_list::<SkillQueue>(&v))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| DirectoryEntry { address: s.id.to_string(), name: s.name, state: None })
+            .collect();
         let agents = client
             .call(&hw::agents_request(&agent_id))
             .await
@@ -243,11 +298,20 @@ impl Toolbar {
             .unwrap_or_default()
             .into_iter()
             .filter(|a| a.workno != agent_id)
+            .map(|a| DirectoryEntry {
+                state: Some(agent_state_msg(a.status)),
+                address: a.workno,
+                name: a.name,
+            })
             .collect();
         Directory { skills, agents }
     }
 
     pub fn refresh_hold_list(&self) {
+        if self.vendor == Vendor::Aliyun {
+            // CCC's held legs arrive with every PollUserStatus answer.
+            return;
+        }
         let Some(client) = self.client.try_get_value() else {
             return;
         };

@@ -12,17 +12,6 @@ use crate::i18n::Msg;
 use leptos::ev;
 use leptos::prelude::*;
 
-/// The gateway agent-state code in plain words, for the directory.
-pub(super) fn agent_state_msg(code: Option<i64>) -> Msg {
-    match code {
-        Some(4) | Some(6) => Msg::AgentIdle,
-        Some(3) | Some(8) | Some(5) => Msg::AgentBusy,
-        Some(7) => Msg::AgentTalking,
-        Some(2) | Some(0) | None => Msg::AgentOffline,
-        _ => Msg::AgentOther,
-    }
-}
-
 /// Directory entries matching a search, for one target type: `(address, label, state)`.
 pub(super) fn directory_entries(
     dir: &Directory,
@@ -30,23 +19,17 @@ pub(super) fn directory_entries(
     search: &str,
 ) -> Vec<(String, String, Option<Msg>)> {
     let q = search.trim().to_lowercase();
-    let hit =
-        |a: &str, b: &str| q.is_empty() || a.to_lowercase().contains(&q) || b.to_lowercase().contains(&q);
-    match device {
-        DeviceType::SkillQueue => dir
-            .skills
-            .iter()
-            .filter(|s| hit(&s.id.to_string(), &s.name))
-            .map(|s| (s.id.to_string(), s.name.clone(), None))
-            .collect(),
-        DeviceType::Agent => dir
-            .agents
-            .iter()
-            .filter(|a| hit(&a.workno, &a.name))
-            .map(|a| (a.workno.clone(), a.name.clone(), Some(agent_state_msg(a.status))))
-            .collect(),
-        _ => Vec::new(),
-    }
+    let list = match device {
+        DeviceType::SkillQueue => &dir.skills,
+        DeviceType::Agent => &dir.agents,
+        _ => return Vec::new(),
+    };
+    list.iter()
+        .filter(|e| {
+            q.is_empty() || e.address.to_lowercase().contains(&q) || e.name.to_lowercase().contains(&q)
+        })
+        .map(|e| (e.address.clone(), e.name.clone(), e.state))
+        .collect()
 }
 
 #[component]
@@ -69,7 +52,7 @@ pub fn TransferDialog(
     let directory = LocalResource::new(move || tb.load_directory());
     let max_bytes = match kind {
         TransferKind::Media => MAX_MEDIA_CALLDATA_BYTES,
-        TransferKind::Voice => MAX_VOICE_CALLDATA_BYTES,
+        TransferKind::Voice | TransferKind::Ccc => MAX_VOICE_CALLDATA_BYTES,
     };
 
     let over_limit = move || calldata.with(String::len) > max_bytes;
@@ -108,12 +91,13 @@ pub fn TransferDialog(
         }
     };
     let kind_msg = match kind {
-        TransferKind::Voice => Msg::TransferVoice,
+        TransferKind::Voice | TransferKind::Ccc => Msg::TransferVoice,
         TransferKind::Media => Msg::TransferMedia,
     };
     let kind_name = match kind {
         TransferKind::Voice => "voice",
         TransferKind::Media => "media",
+        TransferKind::Ccc => "ccc",
     };
 
     view! {

@@ -277,7 +277,8 @@ pub fn request(intent: &Intent, agent_id: &str) -> HttpRequest {
         }
         Intent::DropCall { call_id } => req(Post, voice(&format!("dropcall/{}", encode(call_id))), None),
         Intent::Transfer(t) => match t.kind {
-            TransferKind::Voice => {
+            // A CCC transfer never reaches the CC-Gateway; treated as voice if it did.
+            TransferKind::Voice | TransferKind::Ccc => {
                 let mut body =
                     json!({ "devicetype": t.device.code(), "address": t.address.trim(), "mode": t.mode });
                 if let Some(data) = t.calldata.as_deref().filter(|d| !d.is_empty()) {

@@ -1,6 +1,7 @@
 //! One module per gateway dialect: intents become requests, vendor answers become neutral
 //! events and errors. Pure: the `net` layer does the I/O.
 
+pub mod aliyun;
 pub mod huawei;
 
 /// An HTTP request a vendor wants sent, before any I/O.

@@ -1,0 +1,184 @@
+//! The call-detail view's model, for both vendors: CCC's GetCallDetailRecord (seed 003), or,
+//! for the CC-Gateway, the call's own event journal kept by the state machine.
+
+use super::model::Millis;
+use crate::i18n::Msg;
+use crate::protocol::aliyun::{CallDetailRecord, CdrParty};
+
+/// Whose event a timeline entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Ivr,
+    Queue,
+    Agent,
+    Customer,
+}
+
+impl Source {
+    pub fn msg(self) -> Msg {
+        match self {
+            Source::Ivr => Msg::CdrIvr,
+            Source::Queue => Msg::CdrQueue,
+            Source::Agent => Msg::CdrAgent,
+            Source::Customer => Msg::CdrCustomer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: Millis,
+    pub source: Source,
+    /// The agent, queue, flow or customer the event belongs to.
+    pub who: String,
+    /// The vendor's event name (Route2IVR, Enqueue, Ringing, Established, Released…).
+    pub event: String,
+}
+
+/// What the details panel shows of one finished call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallDetail {
+    pub call_id: String,
+    /// CCC ContactDisposition vocabulary: Success, NoAnswer, Reject, AbandonedInRing, …
+    pub disposition: String,
+    /// INBOUND, OUTBOUND, INTERNAL, …
+    pub contact_type: String,
+    /// `agent` or `customer`.
+    pub released_by: Option<String>,
+    pub caller: String,
+    pub called: String,
+    pub start: Option<Millis>,
+    pub established: Option<Millis>,
+    pub released: Option<Millis>,
+    pub talk_secs: Option<u64>,
+    pub recording_ready: Option<bool>,
+    pub satisfaction: Option<i64>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl CallDetail {
+    /// Seconds from start to answer (ringing and queueing), when both are known.
+    pub fn wait_secs(&self) -> Option<u64> {
+        Some(self.established?.saturating_sub(self.start?) / 1000)
+    }
+}
+
+/// Plain words for a CCC ContactDisposition.
+pub fn disposition_msg(code: &str) -> Option<Msg> {
+    Some(match code {
+        "Success" => Msg::DispSuccess,
+        "NoAnswer" => Msg::DispNoAnswer,
+        "Reject" => Msg::DispReject,
+        "AbandonedInQueue" => Msg::DispAbandonedInQueue,
+        "AbandonedInRing" => Msg::DispAbandonedInRing,
+        "AbandonedInIVR" | "AbandonedInVoiceNavigator" | "AbandonedInContactFlow" => Msg::DispAbandonedInIvr,
+        "QueuingTimeout" | "QueuingOverflow" | "QueuingFailed" => Msg::DispQueueFailed,
+        "Voicemail" => Msg::DispVoicemail,
+        "IVRException" => Msg::DispIvrException,
+        "ForwardToOutsideNumber" | "Transferred" => Msg::DispTransferred,
+        _ => return None,
+    })
+}
+
+fn party_entries(parties: &[CdrParty], source: Source, out: &mut Vec<TimelineEntry>) {
+    for p in parties {
+        let who = if p.name.is_empty() { p.id.clone() } else { p.name.clone() };
+        for e in &p.event_sequence {
+            out.push(TimelineEntry {
+                at: e.event_time.unwrap_or(0).max(0) as Millis,
+                source,
+                who: who.clone(),
+                event: e.event.clone(),
+            });
+        }
+    }
+}
+
+fn millis(v: Option<i64>) -> Option<Millis> {
+    v.filter(|t| *t > 0).map(|t| t as Millis)
+}
+
+/// One timeline merged from the IVR, queue, agent and customer sequences, in time order.
+pub fn from_ccc(r: &CallDetailRecord) -> CallDetail {
+    let mut timeline = Vec::new();
+    party_entries(&r.ivr_events, Source::Ivr, &mut timeline);
+    party_entries(&r.queue_events, Source::Queue, &mut timeline);
+    party_entries(&r.agent_events, Source::Agent, &mut timeline);
+    party_entries(&r.customer_events, Source::Customer, &mut timeline);
+    // Stable: events at the same instant keep the IVR → queue → agent → customer order.
+    timeline.sort_by_key(|e| e.at);
+    CallDetail {
+        call_id: r.contact_id.clone(),
+        disposition: r.contact_disposition.clone(),
+        contact_type: r.contact_type.clone(),
+        released_by: Some(r.release_initiator.clone()).filter(|s| !s.is_empty()),
+        caller: r.calling_number.clone(),
+        called: r.called_number.clone(),
+        start: millis(r.start_time),
+        established: millis(r.established_time),
+        released: millis(r.release_time),
+        talk_secs: r.call_duration.map(|d| d.max(0) as u64),
+        recording_ready: r.recording_ready,
+        satisfaction: r.satisfaction,
+        timeline,
+    }
+}
+
+/// What happened to one call, as the CC-Gateway's events told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub call_id: String,
+    pub at: Millis,
+    pub source: Source,
+    pub event: String,
+}
+
+/// Builds the details of a finished call from its journal entries (CC-Gateway has no CDR API
+/// for agents). `released_by` comes from who hung up first.
+pub fn from_journal(
+    call_id: &str,
+    caller: &str,
+    called: &str,
+    outbound: bool,
+    journal: &[JournalEntry],
+) -> CallDetail {
+    let entries: Vec<&JournalEntry> = journal.iter().filter(|e| e.call_id == call_id).collect();
+    let first = |name: &str| entries.iter().find(|e| e.event == name).map(|e| e.at);
+    let start = entries.first().map(|e| e.at);
+    let established = first("Established");
+    let released = entries.iter().rev().find(|e| e.event == "Released").map(|e| e.at);
+    let released_by = entries
+        .iter()
+        .find(|e| e.event == "Released")
+        .map(|e| if e.source == Source::Customer { "customer" } else { "agent" }.to_string());
+    let disposition = if entries.iter().any(|e| e.event == "Transferred") {
+        "Transferred"
+    } else if established.is_some() {
+        "Success"
+    } else if entries.iter().any(|e| e.event == "Rejected") {
+        "Reject"
+    } else {
+        "NoAnswer"
+    };
+    CallDetail {
+        call_id: call_id.to_string(),
+        disposition: disposition.to_string(),
+        contact_type: if outbound { "OUTBOUND" } else { "INBOUND" }.to_string(),
+        released_by,
+        caller: caller.to_string(),
+        called: called.to_string(),
+        start,
+        established,
+        released,
+        talk_secs: match (established, released) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a) / 1000),
+            _ => None,
+        },
+        recording_ready: None,
+        satisfaction: None,
+        timeline: entries
+            .iter()
+            .map(|e| TimelineEntry { at: e.at, source: e.source, who: String::new(), event: e.event.clone() })
+            .collect(),
+    }
+}

@@ -1,0 +1,232 @@
+//! Alibaba Cloud CCC OpenAPI 2020-07-01: the `{Code, HttpStatusCode, Message, RequestId, Params,
+//! Data}` envelope, UserContext / CallContext / ChannelContext, and the call detail record
+//! (reference: shared/reference/aliyun-ccc.md; seeds 000 and 003).
+
+use super::lenient;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use super::huawei::DecodeError;
+
+/// The code of a successful answer.
+pub const CODE_OK: &str = "OK";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Envelope {
+    #[serde(deserialize_with = "lenient::string")]
+    pub code: String,
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub http_status_code: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub request_id: String,
+    /// On errors: the values filled into the message template, e.g. `["OFFLINE", "BREAK,READY,WORKING"]`.
+    #[serde(default)]
+    pub params: Value,
+    #[serde(default)]
+    pub data: Value,
+}
+
+impl Envelope {
+    pub fn is_ok(&self) -> bool {
+        self.code == CODE_OK
+    }
+
+    /// `Params` as strings (the seed sends `["无"]` on success; errors carry real values).
+    pub fn param_strings(&self) -> Vec<String> {
+        match &self.params {
+            Value::Array(items) => items.iter().map(lenient::value_string).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Reads any CCC (or bridge) response body.
+pub fn decode_envelope(body: &str) -> Result<Envelope, DecodeError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    if value.get("Code").is_none() {
+        return Err(DecodeError::NotEnvelope("no Code".into()));
+    }
+    serde_json::from_value(value).map_err(|e| DecodeError::NotEnvelope(e.to_string()))
+}
+
+/// The agent as CCC sees it. Returned flat in `Data` by the state operations, and as
+/// `Data.UserContext` by PollUserStatus and the call-control operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UserContext {
+    #[serde(deserialize_with = "lenient::string")]
+    pub user_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub instance_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub extension: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub device_id: String,
+    /// OFFLINE, READY, BREAK, DIALING, RINGING, TALKING, WORKING.
+    #[serde(deserialize_with = "lenient::string")]
+    pub user_state: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub break_code: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_id: Option<String>,
+}
+
+/// One leg of a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ChannelContext {
+    #[serde(deserialize_with = "lenient::string")]
+    pub channel_id: String,
+    /// NONE, CREATED, EARLY_MEDIA, RINGING, ANSWERED, RELEASED, RETIRED.
+    #[serde(deserialize_with = "lenient::string")]
+    pub channel_state: String,
+    /// INBOUND, OUTBOUND, INTERNAL, CONSULTANT, CONFERENCE, …
+    #[serde(deserialize_with = "lenient::string")]
+    pub call_type: String,
+    /// Marks such as MONITORING or MUTED; the hold mark is inferred.
+    #[serde(deserialize_with = "lenient::string")]
+    pub channel_flags: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub destination: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub originator: String,
+    /// Empty for the customer's leg.
+    #[serde(deserialize_with = "lenient::string")]
+    pub user_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub skill_group_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub timestamp: Option<i64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub release_initiator: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub release_reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CallContext {
+    #[serde(deserialize_with = "lenient::string")]
+    pub call_type: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub instance_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    #[serde(deserialize_with = "channels")]
+    pub channel_contexts: Vec<ChannelContext>,
+}
+
+fn channels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ChannelContext>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// What one answer says about the agent and its call: PollUserStatus, every call-control
+/// operation (`Data.UserContext` / `Data.CallContext`), and the state operations (flat `Data`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contexts {
+    pub user: Option<UserContext>,
+    pub call: Option<CallContext>,
+}
+
+/// Reads the contexts out of a successful answer's `Data`, whichever form it has.
+pub fn contexts(data: &Value) -> Contexts {
+    let obj = match data {
+        Value::Object(m) => m,
+        _ => return Contexts::default(),
+    };
+    let user = match obj.get("UserContext") {
+        Some(v @ Value::Object(_)) => serde_json::from_value(v.clone()).ok(),
+        Some(_) => None,
+        // State operations return the UserContext fields flat in Data.
+        None if obj.contains_key("UserState") => serde_json::from_value(data.clone()).ok(),
+        None => None,
+    };
+    let call = match obj.get("CallContext") {
+        Some(v @ Value::Object(_)) => {
+            serde_json::from_value::<CallContext>(v.clone()).ok().filter(|c| !c.job_id.is_empty())
+        }
+        _ => None,
+    };
+    Contexts { user, call }
+}
+
+/// One event of a CDR sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CdrEvent {
+    #[serde(deserialize_with = "lenient::string")]
+    pub event: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub event_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+}
+
+/// A party's events in a CDR (agent, IVR flow, queue or customer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CdrParty {
+    #[serde(deserialize_with = "lenient::string", alias = "AgentName", alias = "QueueName")]
+    pub name: String,
+    #[serde(
+        deserialize_with = "lenient::string",
+        alias = "AgentId",
+        alias = "QueueId",
+        alias = "CustomerId",
+        alias = "FlowId"
+    )]
+    pub id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub flow_type: String,
+    pub event_sequence: Vec<CdrEvent>,
+}
+
+/// `GetCallDetailRecord` Data (seed 003).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CallDetailRecord {
+    #[serde(deserialize_with = "lenient::string")]
+    pub contact_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub contact_type: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub contact_disposition: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub release_initiator: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub release_reason: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub calling_number: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub called_number: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub agent_names: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub skill_group_names: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub start_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub established_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub release_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub call_duration: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub recording_ready: Option<bool>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub satisfaction: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub satisfaction_survey_offered: Option<bool>,
+    pub agent_events: Vec<CdrParty>,
+    pub ivr_events: Vec<CdrParty>,
+    pub queue_events: Vec<CdrParty>,
+    pub customer_events: Vec<CdrParty>,
+}

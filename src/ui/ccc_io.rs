@@ -1,0 +1,228 @@
+//! The toolbar's CCC input/output: bridge sign-in, each operation's contexts diffed into
+//! events, PollUserStatus at a steady cadence, the directory, and the call detail record.
+
+use super::toolbar::{now_ms, Directory, DirectoryEntry, Toolbar};
+use crate::core::cdr;
+use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
+use crate::core::step::{Input, Intent};
+use crate::core::{ErrorKind, GatewayError};
+use crate::i18n::Msg;
+use crate::net::ccc::CccClient;
+use crate::net::warn;
+use crate::protocol::aliyun::{contexts, CallDetailRecord, Contexts};
+use crate::vendor::aliyun::{self as ccc, CccCall};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+
+fn sleep(ms: u32) -> gloo_timers::future::TimeoutFuture {
+    gloo_timers::future::TimeoutFuture::new(ms)
+}
+
+/// Reads `Data.List` of a paged CCC answer.
+fn list(data: &Value) -> Vec<Value> {
+    data.get("List").and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+fn text(v: &Value, keys: &[&str]) -> String {
+    keys.iter().find_map(|k| v.get(*k).and_then(Value::as_str)).unwrap_or_default().to_string()
+}
+
+impl Toolbar {
+    pub(super) fn ccc_send(&self, intent: Intent) {
+        let this = *self;
+        let Some(client) = self.ccc_client.try_get_value() else { return };
+        spawn_local(async move {
+            let result = this.ccc_run(&client, &intent).await;
+            if matches!(intent, Intent::SignOut) && result.is_ok() {
+                client.logout().await;
+            }
+            this.apply(Input::Done { intent, result });
+        });
+    }
+
+    async fn ccc_run(&self, client: &CccClient, intent: &Intent) -> Result<Value, GatewayError> {
+        let signing_in = matches!(intent, Intent::SignIn { .. });
+        if let Intent::SignIn { agent_id, password, .. } = intent {
+            self.stop_polling();
+            let identity = client.login(agent_id, password).await?;
+            let mut groups = self.config.with_value(|c| c.skill_groups.clone());
+            if groups.is_empty() {
+                groups = self.ccc_skill_groups(client).await;
+            }
+            let device_id = format!("agentbar-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+            self.ccc.update_value(|st| {
+                st.device_id = device_id;
+                st.skill_groups = groups;
+                st.user_id = identity.user_id;
+                st.last = Contexts::default();
+            });
+        }
+        let Some(state) = self.ccc.try_get_value() else { return Ok(Value::Null) };
+        let plan = ccc::plan(intent, &state);
+        if plan.is_empty() {
+            return Err(GatewayError {
+                kind: ErrorKind::Other,
+                code: "Unsupported".into(),
+                message: String::new(),
+            });
+        }
+        let mut data = Value::Null;
+        for call in plan {
+            let env = client.call(&call).await?;
+            // At sign-in the first poll reads the state, so the session sees it in order.
+            if !signing_in {
+                self.ccc_absorb(&env.data);
+            }
+            data = env.data;
+        }
+        Ok(data)
+    }
+
+    /// Diffs an answer's contexts against the last ones and applies the events.
+    fn ccc_absorb(&self, data: &Value) {
+        let has_call = data.get("CallContext").is_some();
+        let fresh = contexts(data);
+        let Some((events, user_id)) = self.ccc.try_update_value(|st| {
+            let next = ccc::merge(&st.last, fresh, has_call);
+            let events = ccc::diff(&st.last, &next, &st.user_id);
+            st.last = next;
+            (events, st.user_id.clone())
+        }) else {
+            return;
+        };
+        let _ = user_id;
+        for event in events {
+            self.apply(Input::Event(event));
+        }
+    }
+
+    async fn ccc_skill_groups(&self, client: &CccClient) -> Vec<String> {
+        let call = CccCall { action: "ListSkillGroups", params: json!({ "PageNumber": 1, "PageSize": 100 }) };
+        match client.call(&call).await {
+            Ok(env) => list(&env.data)
+                .iter()
+                .map(|g| text(g, &["SkillGroupId", "Id"]))
+                .filter(|g| !g.is_empty())
+                .collect(),
+            Err(e) => {
+                warn(&format!("agentbar: skill groups: {} {}", e.code, e.message));
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn ccc_start_polling(&self) {
+        let Some(generation) = self.poll.try_update_value(|p| p.generation) else { return };
+        let this = *self;
+        spawn_local(async move { this.ccc_poll_loop(generation).await });
+    }
+
+    /// PollUserStatus at the configured cadence (CCC has no browser event stream), with the
+    /// same backoff policy as the CC-Gateway's long-poll when the bridge fails.
+    async fn ccc_poll_loop(self, generation: u64) {
+        let policy = PollPolicy::default();
+        let mut tracker = PollTracker::default();
+        let cadence = self.config.with_value(|c| c.poll_ms);
+        loop {
+            let (Some(client), Some(state)) = (self.ccc_client.try_get_value(), self.ccc.try_get_value())
+            else {
+                return;
+            };
+            let answer = client.call(&ccc::poll_call(&state)).await;
+            if !self.is_current(generation) {
+                return;
+            }
+            let delay = match answer {
+                Ok(env) => {
+                    tracker.next(&policy, PollOutcome::Empty, 0.0);
+                    self.apply(Input::PollAlive);
+                    self.ccc_absorb(&env.data);
+                    cadence
+                }
+                Err(e) => {
+                    let outcome = if e.code.is_empty() {
+                        PollOutcome::Transport(e.message.clone())
+                    } else {
+                        PollOutcome::Gateway(e.clone())
+                    };
+                    match tracker.next(&policy, outcome, js_sys::Math::random()) {
+                        Next::PollAfter { delay_ms, failing } => {
+                            self.apply(Input::PollFailing { attempt: failing.max(1) });
+                            delay_ms.min(u32::MAX as u64) as u32
+                        }
+                        Next::Stop(err) => return self.apply(Input::SessionLost(err)),
+                    }
+                }
+            };
+            sleep(delay).await;
+            if !self.is_current(generation) {
+                return;
+            }
+        }
+    }
+
+    /// GetCallDetailRecord, retried while CCC has not finished the record.
+    pub(super) fn ccc_fetch_detail(&self, job_id: String) {
+        let Some(client) = self.ccc_client.try_get_value() else { return };
+        let this = *self;
+        spawn_local(async move {
+            for attempt in 1..=8u32 {
+                match client.call(&ccc::detail_call(&job_id)).await {
+                    Ok(env) => {
+                        match serde_json::from_value::<CallDetailRecord>(env.data) {
+                            Ok(record) => this.apply(Input::CallDetail(cdr::from_ccc(&record))),
+                            Err(e) => warn(&format!("agentbar: unreadable call detail record: {e}")),
+                        }
+                        return;
+                    }
+                    Err(e) if e.kind == ErrorKind::NoCall || e.kind == ErrorKind::Unavailable => {
+                        sleep(500 * attempt.min(4)).await;
+                    }
+                    Err(e) => {
+                        return warn(&format!("agentbar: call detail record: {} {}", e.code, e.message))
+                    }
+                }
+            }
+            warn(&format!("agentbar: no call detail record for {job_id} at {}", now_ms()));
+        });
+    }
+
+    pub(super) async fn ccc_directory(self) -> Directory {
+        let Some(client) = self.ccc_client.try_get_value() else { return Directory::default() };
+        let me = self.ccc.with_value(|st| st.user_id.clone());
+        let page = json!({ "PageNumber": 1, "PageSize": 100 });
+        let skills = client
+            .call(&CccCall { action: "ListSkillGroups", params: page.clone() })
+            .await
+            .map(|env| list(&env.data))
+            .unwrap_or_default()
+            .iter()
+            .map(|g| DirectoryEntry {
+                address: text(g, &["SkillGroupId", "Id"]),
+                name: text(g, &["DisplayName", "Name", "SkillGroupName"]),
+                state: None,
+            })
+            .collect();
+        let agents = client
+            .call(&CccCall { action: "ListRealtimeAgentStates", params: page })
+            .await
+            .map(|env| list(&env.data))
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| text(a, &["UserId", "AgentId"]) != me)
+            .map(|a| DirectoryEntry {
+                address: text(a, &["UserId", "AgentId"]),
+                name: text(a, &["DisplayName", "AgentName", "LoginName"]),
+                state: Some(match text(a, &["State", "UserState"]).to_ascii_lowercase().as_str() {
+                    "ready" => Msg::AgentIdle,
+                    "talking" | "ringing" | "dialing" => Msg::AgentTalking,
+                    "break" | "acw" | "working" => Msg::AgentBusy,
+                    "offline" => Msg::AgentOffline,
+                    _ => Msg::AgentOther,
+                }),
+            })
+            .collect();
+        Directory { skills, agents }
+    }
+}
