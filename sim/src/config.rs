@@ -25,6 +25,39 @@ pub struct SimConfig {
     pub ivr_codes: Vec<String>,
     pub knobs: Knobs,
     pub scenario: Scenario,
+    /// Alibaba Cloud CCC dialect: instance id and the test AccessKey.
+    pub ccc: CccConfig,
+}
+
+/// The CCC dialect's directory data (not guesses, so not knobs).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CccConfig {
+    /// The only `InstanceId` accepted; also the suffix of UserIds and skill group ids.
+    pub instance_id: String,
+    /// Test AccessKey accepted by the signature check (V3 ACS3-HMAC-SHA256 and V1 HMAC-SHA1).
+    pub access_key_id: String,
+    pub access_key_secret: String,
+}
+
+impl Default for CccConfig {
+    fn default() -> Self {
+        CccConfig {
+            instance_id: "ccc-demo".into(),
+            access_key_id: "LTAI5tAgentbarDemoKey".into(),
+            access_key_secret: "agentbar-demo-secret-not-for-production".into(),
+        }
+    }
+}
+
+/// Per-agent CCC identity overrides (defaults: `agent<workno>@<instance>`, `800<workno:05>`,
+/// the agent's phone).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AgentCccConfig {
+    pub user_id: Option<String>,
+    pub extension: Option<String>,
+    pub mobile: Option<String>,
 }
 
 /// One agent of the directory.
@@ -40,6 +73,9 @@ pub struct AgentConfig {
     /// Skill queue ids the agent serves.
     #[serde(default)]
     pub skills: Vec<i64>,
+    /// CCC identity overrides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ccc: Option<AgentCccConfig>,
 }
 
 /// Media a skill queue (and a call) carries.
@@ -193,6 +229,42 @@ pub enum ErrorResult {
     Object,
 }
 
+/// CCC: the agent's state right after SignInGroup.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CccSignInState {
+    /// BREAK with BreakCode `Warm-up`.
+    Break,
+    Ready,
+}
+
+/// CCC: what ReleaseCall on a ringing call does with the call.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CccRejectCall {
+    /// Back to its queue, first in line.
+    Requeue,
+    /// Released (the customer is hung up).
+    Release,
+}
+
+/// CCC: which channels a call-control answer lists in `CallContext.ChannelContexts`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CccResponseChannels {
+    All,
+    /// Only the legs the action acted on (seed 000 lists only the consult leg).
+    Affected,
+}
+
+/// CCC: whether a call-control answer shows the call after or before the action took effect.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CccSnapshot {
+    After,
+    Before,
+}
+
 /// Behaviour knobs. Fields marked INFERRED/SAMPLE are guesses about the real gateway.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -280,6 +352,31 @@ pub struct Knobs {
     /// INFERRED: `result` of error envelopes.
     pub error_result: ErrorResult,
 
+    // --- Alibaba CCC dialect (reference aliyun-ccc.md; all INFERRED) ---
+    /// State after SignInGroup: BREAK/`Warm-up` or READY.
+    pub ccc_sign_in_state: CccSignInState,
+    /// WORKING (wrap-up) ends by itself after this long; 0 = stays until ReadyForService.
+    pub ccc_wrap_up_ms: u64,
+    /// Unanswered ringing for this long → BREAK `RingingTimeout`, call re-queued; 0 = never.
+    pub ccc_ring_timeout_ms: u64,
+    /// ReleaseCall on a ringing call (agent → BREAK `RejectCall`): re-queue or release it.
+    pub ccc_reject_call: CccRejectCall,
+    /// `ChannelFlags` of a held leg and of a muted leg.
+    pub ccc_held_flag: String,
+    pub ccc_muted_flag: String,
+    /// GetCallDetailRecord answers NotExists.ContactId until this long after the call ended.
+    pub cdr_delay_ms: u64,
+    /// Fixed `RequestId` for every answer ("" = a fresh upper-case UUID).
+    pub ccc_fixed_request_id: String,
+    /// `Message` of success answers.
+    pub ccc_success_message: String,
+    /// `Params` of success answers (null = absent).
+    pub ccc_success_params: Option<Vec<String>>,
+    /// Channels listed by call-control answers: all legs or only the affected ones.
+    pub ccc_response_channels: CccResponseChannels,
+    /// Call-control answers show the call after (default) or before the action.
+    pub ccc_response_snapshot: CccSnapshot,
+
     // --- demo (`--demo`) ---
     pub demo_agent: String,
     pub demo_interval_ms: u64,
@@ -325,6 +422,18 @@ impl Default for Knobs {
             hold_list_order: HoldListOrder::NewestFirst,
             call_info_no_call_retcode: "0".into(),
             error_result: ErrorResult::Null,
+            ccc_sign_in_state: CccSignInState::Break,
+            ccc_wrap_up_ms: 0,
+            ccc_ring_timeout_ms: 0,
+            ccc_reject_call: CccRejectCall::Requeue,
+            ccc_held_flag: "HOLDING".into(),
+            ccc_muted_flag: "MUTED".into(),
+            cdr_delay_ms: 1000,
+            ccc_fixed_request_id: String::new(),
+            ccc_success_message: String::new(),
+            ccc_success_params: None,
+            ccc_response_channels: CccResponseChannels::All,
+            ccc_response_snapshot: CccSnapshot::After,
             demo_agent: "101".into(),
             demo_interval_ms: 30_000,
             demo_talk_ms: 20_000,
@@ -377,6 +486,7 @@ impl Default for SimConfig {
                 name: (*name).into(),
                 // 101 and 102 serve every queue; the others only general enquiries (+ chat).
                 skills: if i < 2 { vec![1, 2, 3] } else { vec![1, 3] },
+                ccc: None,
             })
             .collect();
         SimConfig {
@@ -392,6 +502,7 @@ impl Default for SimConfig {
             ivr_codes: vec!["9000".into()],
             knobs: Knobs::default(),
             scenario: Scenario::default(),
+            ccc: CccConfig::default(),
         }
     }
 }

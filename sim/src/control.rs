@@ -5,7 +5,7 @@
 
 use crate::config::Media;
 use crate::model::OfferRequest;
-use crate::{now_ms, params, App, SharedApp};
+use crate::{params, App, SharedApp};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -28,6 +28,10 @@ pub fn routes() -> Router<SharedApp> {
         .route("/sim/config", get(get_config).post(set_config))
         .route("/sim/state", get(state))
         .route("/sim/reset", post(reset))
+        .route("/sim/clock", get(get_clock).post(set_clock))
+        .route("/sim/ccc/next", post(ccc_next))
+        .route("/sim/ccc/channel", post(ccc_channel))
+        .route("/sim/ccc/cdr", post(ccc_cdr))
         .route("/sim/{*rest}", axum::routing::any(unknown))
 }
 
@@ -82,7 +86,7 @@ async fn offer(State(app): State<SharedApp>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return bad(e),
     };
-    let now = now_ms();
+    let now = app.now();
     let result = {
         let mut sim = app.lock();
         if req.called.is_empty() {
@@ -107,7 +111,7 @@ async fn customer_hangup(State(app): State<SharedApp>, body: Bytes) -> Response 
         Ok(None) => return bad("callid is required"),
         Err(e) => return bad(e),
     };
-    let now = now_ms();
+    let now = app.now();
     let result = {
         let mut sim = app.lock();
         let mut out = Vec::new();
@@ -146,7 +150,7 @@ async fn far(app: SharedApp, body: Bytes, answer: bool) -> Response {
         Ok(c) => c,
         Err(e) => return bad(e),
     };
-    let now = now_ms();
+    let now = app.now();
     let result = {
         let mut sim = app.lock();
         let target = callid.or_else(|| sim.far_pending().into_iter().next());
@@ -202,7 +206,7 @@ async fn raw_event(State(app): State<SharedApp>, body: Bytes) -> Response {
         _ => return bad("agent and eventType are required strings"),
     };
     let content = v.get("content").cloned().unwrap_or(Value::Null);
-    let result = app.lock().raw_event(&agent, &event_type, content, now_ms());
+    let result = app.lock().raw_event(&agent, &event_type, content, app.now());
     app.wake();
     match result {
         Ok(()) => Json(json!({"ok": true})).into_response(),
@@ -236,9 +240,82 @@ async fn state(State(app): State<SharedApp>) -> Response {
     Json(app.lock().snapshot()).into_response()
 }
 
-/// `POST /sim/reset`: back to the start configuration; everything signed out and cleared.
+/// `GET /sim/clock` → `{nowMs, fixed}`.
+async fn get_clock(State(app): State<SharedApp>) -> Response {
+    Json(json!({"nowMs": app.now(), "fixed": app.clock_fixed()})).into_response()
+}
+
+/// `POST /sim/clock {nowMs?: ms | null, advanceMs?: ms}`: a manual clock for deterministic
+/// timestamps (`nowMs: null` goes back to real time). Due timers fire when it advances.
+async fn set_clock(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let v = match body_json(&body) {
+        Ok(v) => v,
+        Err(e) => return bad(e),
+    };
+    let Some(obj) = v.as_object() else {
+        return bad("expected a JSON object");
+    };
+    if let Some(k) = obj.keys().find(|k| !["nowMs", "advanceMs"].contains(&k.as_str())) {
+        return bad(format!("unknown key `{k}`"));
+    }
+    match obj.get("nowMs") {
+        None => {}
+        Some(Value::Null) => app.set_clock(None),
+        Some(n) => match n.as_u64().filter(|n| *n > 0) {
+            Some(n) => app.set_clock(Some(n)),
+            None => return bad("nowMs must be a positive integer or null"),
+        },
+    }
+    if let Some(a) = obj.get("advanceMs") {
+        match a.as_u64() {
+            Some(a) if app.clock_fixed() => app.set_clock(Some(app.now() + a)),
+            Some(_) => return bad("advanceMs needs a manual clock (set nowMs first)"),
+            None => return bad("advanceMs must be a non-negative integer"),
+        }
+    }
+    let now = app.now();
+    {
+        let mut sim = app.lock();
+        let emits = sim.tick(now);
+        App::queue(&mut sim, emits, now);
+    }
+    app.wake();
+    Json(json!({"nowMs": now, "fixed": app.clock_fixed()})).into_response()
+}
+
+/// `POST /sim/ccc/next {jobIds?, channelIds?, contextId?}`: ids the next CCC jobs, channels
+/// and answers take.
+async fn ccc_next(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let result = body_json(&body).and_then(|v| app.lock().ccc_set_next(&v));
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// `POST /sim/ccc/channel {jobId, channelId, set: {...}}`: overrides fields of a channel.
+async fn ccc_channel(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let result = body_json(&body).and_then(|v| app.lock().ccc_patch_channel(&v));
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// `POST /sim/ccc/cdr {contactId, set: {...}}`: fields merged over a call detail record.
+async fn ccc_cdr(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let result = body_json(&body).and_then(|v| app.lock().ccc_patch_cdr(&v));
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// `POST /sim/reset`: back to the start configuration; everything signed out and cleared,
+/// real clock again.
 async fn reset(State(app): State<SharedApp>) -> Response {
-    app.lock().reset(now_ms());
+    app.set_clock(None);
+    app.lock().reset(app.now());
     app.wake();
     Json(json!({"ok": true})).into_response()
 }

@@ -1,10 +1,12 @@
-//! `agentbar-sim`: a stateful simulator of the Huawei CEC CC-Gateway agent REST API.
+//! `agentbar-sim`: a stateful simulator of the Huawei CEC CC-Gateway agent REST API and, over the
+//! same agent/call model, of the Alibaba Cloud CCC OpenAPI 2020-07-01 agent actions.
 //!
 //! Written from the vendor docs and the seed pages only; it does not use the toolbar crate's
 //! types, so a disagreement between the two fails a test instead of hiding on both sides.
 //!
 //! * [`model::Sim`] — the gateway state and all call logic, pure and synchronous.
-//! * `vendor` — `/agentgateway/resource/...`, the API the toolbar talks to.
+//! * `vendor` — `/agentgateway/resource/...`, the Huawei API the toolbar talks to.
+//! * `ccc` — RPC requests to `/` (`Action=...`), signature checks, CCC envelopes.
 //! * `control` — `/sim/...`, the JSON API tests and the demo use to drive calls.
 //!
 //! In-process use (tests):
@@ -16,9 +18,11 @@
 //! # Ok(()) }
 //! ```
 
+mod ccc;
 pub mod codes;
 pub mod config;
 mod control;
+pub mod crypto;
 pub mod model;
 mod params;
 mod vendor;
@@ -27,6 +31,7 @@ use axum::Router;
 use config::SimConfig;
 use model::{Emit, Ms, Sim};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
@@ -37,6 +42,8 @@ pub struct App {
     events: Notify,
     /// Woken whenever a request may have added a timer, so the timer task re-plans.
     timers: Notify,
+    /// Manual clock (`POST /sim/clock`): epoch ms, 0 = the real clock.
+    clock: AtomicU64,
 }
 
 pub type SharedApp = Arc<App>;
@@ -51,7 +58,29 @@ pub fn now_ms() -> Ms {
 
 impl App {
     pub fn new(config: SimConfig) -> SharedApp {
-        Arc::new(App { sim: Mutex::new(Sim::new(config)), events: Notify::new(), timers: Notify::new() })
+        Arc::new(App {
+            sim: Mutex::new(Sim::new(config)),
+            events: Notify::new(),
+            timers: Notify::new(),
+            clock: AtomicU64::new(0),
+        })
+    }
+
+    /// The simulator's time: the manual clock when set (`POST /sim/clock`), else real time.
+    pub fn now(&self) -> Ms {
+        match self.clock.load(Ordering::SeqCst) {
+            0 => now_ms(),
+            fixed => fixed,
+        }
+    }
+
+    /// Sets (Some) or releases (None) the manual clock.
+    pub fn set_clock(&self, at: Option<Ms>) {
+        self.clock.store(at.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    pub fn clock_fixed(&self) -> bool {
+        self.clock.load(Ordering::SeqCst) != 0
     }
 
     /// Locks the model. A panic in another request must not take the simulator down, so a
@@ -60,11 +89,13 @@ impl App {
         self.sim.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues events (under the caller's lock) — call [`App::wake`] after unlocking.
+    /// Queues events (under the caller's lock) — call [`App::wake`] after unlocking — and
+    /// brings the CCC view of the calls up to date.
     fn queue(sim: &mut Sim, emits: Vec<Emit>, now: Ms) {
         if !emits.is_empty() {
             sim.push_events(emits, now);
         }
+        sim.ccc_sync(now);
     }
 
     /// Wakes waiting polls and the timer task after a change.
@@ -83,10 +114,11 @@ pub struct ServeOptions {
     pub demo: bool,
 }
 
-/// The HTTP routes: vendor API, control API and (optionally) static files.
+/// The HTTP routes: vendor API (Huawei paths, CCC requests to `/`), control API and
+/// (optionally) static files.
 pub fn router(app: SharedApp, static_dir: Option<PathBuf>) -> Router {
-    let router = Router::new().merge(vendor::routes()).merge(control::routes()).with_state(app);
-    match static_dir {
+    let router = Router::new().merge(vendor::routes()).merge(control::routes()).with_state(app.clone());
+    let router = match static_dir {
         Some(dir) => {
             let index = dir.join("index.html");
             router.fallback_service(
@@ -94,7 +126,21 @@ pub fn router(app: SharedApp, static_dir: Option<PathBuf>) -> Router {
                     .fallback(tower_http::services::ServeFile::new(index)),
             )
         }
-        None => router,
+        None => router.fallback(|| async { axum::http::StatusCode::NOT_FOUND }),
+    };
+    router.layer(axum::middleware::from_fn_with_state(app, ccc_layer))
+}
+
+/// Sends CCC requests (`/` with an `Action`) to the CCC dialect before any other route.
+async fn ccc_layer(
+    axum::extract::State(app): axum::extract::State<SharedApp>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if ccc::is_ccc(&req) {
+        ccc::handle(app, req).await
+    } else {
+        next.run(req).await
     }
 }
 
@@ -105,14 +151,14 @@ pub fn spawn_timers(app: SharedApp) -> tokio::task::JoinHandle<()> {
         loop {
             let changed = app.timers.notified();
             let due = app.lock().next_due();
-            let wait = due.map_or(60_000, |d| d.saturating_sub(now_ms()).min(60_000));
+            let wait = due.map_or(60_000, |d| d.saturating_sub(app.now()).min(60_000));
             if wait > 0 {
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {}
                     _ = changed => {}
                 }
             }
-            let now = now_ms();
+            let now = app.now();
             let fired = {
                 let mut sim = app.lock();
                 let emits = sim.tick(now);

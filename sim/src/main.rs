@@ -5,7 +5,7 @@ use agentbar_sim::ServeOptions;
 use std::path::PathBuf;
 
 const USAGE: &str = "\
-agentbar-sim: Huawei CEC CC-Gateway agent API simulator (plain HTTP on 127.0.0.1)
+agentbar-sim: Huawei CEC CC-Gateway + Alibaba Cloud CCC agent API simulator (plain HTTP on 127.0.0.1)
 
 USAGE: agentbar-sim [--port N] [--config FILE] [--demo] [--static-dir DIR]
 
@@ -87,7 +87,7 @@ async fn main() {
     let addr =
         listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| format!("127.0.0.1:{}", args.port));
     println!(
-        "agentbar-sim listening on http://{addr} (vendor API /agentgateway/resource/, control /sim/{}{})",
+        "agentbar-sim listening on http://{addr} (vendor API /agentgateway/resource/, CCC RPC at /, control /sim/{}{})",
         if args.demo { ", demo calls on" } else { "" },
         args.static_dir.as_ref().map(|d| format!(", static files from {}", d.display())).unwrap_or_default()
     );

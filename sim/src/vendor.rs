@@ -8,7 +8,7 @@
 use crate::codes::{self, Fail};
 use crate::config::{EmptyPollEvent, ErrorResult};
 use crate::model::{PollStep, QueuedEvent};
-use crate::{now_ms, params, App, SharedApp};
+use crate::{params, App, SharedApp};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
@@ -162,7 +162,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let now = now_ms();
+    let now = app.now();
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
     let guid = headers.get("guid").and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string());
@@ -382,14 +382,14 @@ impl Drop for PollGuard {
         if !self.done {
             // The client went away: count the poll as ended, but do not rotate the GUID —
             // nobody would receive the new one.
-            self.app.lock().poll_abandon(&self.agent, self.ticket, now_ms());
+            self.app.lock().poll_abandon(&self.agent, self.ticket, self.app.now());
         }
     }
 }
 
 /// `GET agentevent/{id}`: one event at once if queued, else wait up to `pollWaitMs`.
 async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
-    let now = now_ms();
+    let now = app.now();
     let (ticket, wait, error_style) = {
         let mut sim = app.lock();
         let error_style = sim.cfg.knobs.error_result;
@@ -410,13 +410,13 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
         let notified = app.events.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let step = app.lock().poll_take(&agent, ticket, now_ms());
+        let step = app.lock().poll_take(&agent, ticket, app.now());
         match step {
             PollStep::Event(ev) => break Some(ev),
             PollStep::Superseded => break None,
             PollStep::Gone => {
                 guard.done = true;
-                app.lock().poll_abandon(&agent, ticket, now_ms());
+                app.lock().poll_abandon(&agent, ticket, app.now());
                 return respond(error_body(&Fail::code(codes::NOT_SIGNED_IN), error_style), None);
             }
             PollStep::Wait => {}
@@ -428,7 +428,7 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
     guard.done = true;
     let (set_guid, empty_style, as_list) = {
         let mut sim = app.lock();
-        let set_guid = sim.poll_end(&agent, ticket, now_ms());
+        let set_guid = sim.poll_end(&agent, ticket, app.now());
         (set_guid, sim.cfg.knobs.empty_poll_event, sim.cfg.knobs.event_as_list)
     };
     app.timers.notify_one();

@@ -185,7 +185,10 @@ impl Sim {
     /// Rings an agent: Ringing (+ Incoming_CallInfo per knob), then auto-answer if set.
     fn ring(&mut self, workno: &str, callid: &str, now: Ms, out: &mut Vec<Emit>) {
         let placement = self.cfg.knobs.incoming_call_info;
-        let ring_timeout = self.cfg.knobs.ring_timeout_ms;
+        let ring_timeout = match self.agents.get(workno) {
+            Some(a) if a.is_ccc() => self.cfg.knobs.ccc_ring_timeout_ms,
+            _ => self.cfg.knobs.ring_timeout_ms,
+        };
         let Some(call) = self.calls.get_mut(callid) else {
             return;
         };
@@ -261,7 +264,7 @@ impl Sim {
     }
 
     /// Puts a call back in its queue, first in line (reject mode 1, ring timeout).
-    fn requeue(&mut self, workno: &str, callid: &str, now: Ms, out: &mut Vec<Emit>) {
+    pub(super) fn requeue(&mut self, workno: &str, callid: &str, now: Ms, out: &mut Vec<Emit>) {
         if let Some(call) = self.calls.get_mut(callid) {
             call.state = CallState::Queued;
             call.agent = None;
@@ -316,6 +319,9 @@ impl Sim {
         if let Some(agent) = self.agents.get_mut(&workno) {
             agent.ringing = None;
             agent.state = BaseState::Busy { reason: 2 };
+            if agent.is_ccc() {
+                agent.ccc.break_code = "RingingTimeout".into();
+            }
         }
         emit(out, &workno, "AgentEvent_No_Answer", json!(callid));
         emit(out, &workno, "AgentState_SetNotReady_Success", json!(2));
@@ -384,7 +390,8 @@ impl Sim {
 
     /// The agent hangs up one call: Call_Release, then (if it was the last) PhoneRelease and
     /// Ready/Work.
-    fn agent_releases(&mut self, workno: &str, callid: &str, now: Ms, out: &mut Vec<Emit>) {
+    pub(super) fn agent_releases(&mut self, workno: &str, callid: &str, now: Ms, out: &mut Vec<Emit>) {
+        self.ccc.release_hints.insert(callid.to_string(), "agent");
         let Some(call) = self.end_call(callid, now) else {
             return;
         };
@@ -432,6 +439,7 @@ impl Sim {
         let call = self.calls.get(callid).ok_or_else(|| format!("unknown call {callid}"))?;
         let Some(workno) = call.agent.clone() else {
             // Still queued: the caller abandons.
+            self.ccc.release_hints.insert(callid.to_string(), "customer");
             self.end_call(callid, now);
             return Ok(());
         };
@@ -441,6 +449,7 @@ impl Sim {
             _ => call.customer_number().to_string(),
         };
         let (media, talked) = (call.media, call.answered.is_some());
+        self.ccc.release_hints.insert(callid.to_string(), "customer");
         emit(out, &workno, "AgentEvent_Customer_Release", json!({"callid": callid, "number": number}));
         emit(out, &workno, "AgentEvent_Call_Release", json!(callid));
         self.end_call(callid, now);
@@ -517,6 +526,8 @@ impl Sim {
         let mut out = Vec::new();
         emit(&mut out, workno, "AgentEvent_Call_Release", json!(current));
         emit(&mut out, workno, "AgentEvent_Customer_Release", json!({"callid": held, "number": number}));
+        self.ccc.release_hints.insert(current.clone(), "agent");
+        self.ccc.release_hints.insert(held.to_string(), "agent");
         self.end_call(&current, now);
         self.end_call(held, now);
         self.finish_calls(workno, 2, true, Media::Voice, now, &mut out);

@@ -6,6 +6,7 @@
 //! without a server, and the one `Mutex<Sim>` of the server is never held across an await.
 
 mod calls;
+pub mod ccc;
 mod queries;
 mod session;
 
@@ -79,6 +80,9 @@ pub struct RequestRecord {
     pub query: String,
     pub guid: Option<String>,
     pub body: Value,
+    /// CCC requests only: `dialect`, `action`, `params`, `signature`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ccc: Option<serde_json::Map<String, Value>>,
 }
 
 /// The agent's own state when no call decides it (gateway codes in [`Agent::state_code`]).
@@ -123,6 +127,9 @@ pub struct Session {
     pub poll_gen: u64,
     pub polls_in_flight: u32,
     pub last_poll: Ms,
+    /// Signed in through the CCC dialect (SignInGroup): no GUID, no event queue, no
+    /// no-poll sign-out.
+    pub ccc: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +152,8 @@ pub struct Agent {
     pub idle_since: Ms,
     /// Last ended call, for `callinfo?isNoContainLastCall=false`.
     pub last_call: Option<Call>,
+    /// CCC dialect data (device, skill groups, break code, heartbeat).
+    pub ccc: ccc::CccAgent,
 }
 
 impl Agent {
@@ -162,11 +171,17 @@ impl Agent {
             muted: false,
             idle_since: 0,
             last_call: None,
+            ccc: ccc::CccAgent::default(),
         }
     }
 
     pub fn signed_in(&self) -> bool {
         self.session.as_ref().is_some_and(|s| !s.closed)
+    }
+
+    /// Signed in through the CCC dialect.
+    pub fn is_ccc(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| !s.closed && s.ccc)
     }
 
     pub fn has_calls(&self) -> bool {
@@ -322,6 +337,11 @@ pub enum TimerAction {
         attempt: u64,
     },
     DemoOffer,
+    /// CCC wrap-up (WORKING) ends by itself (`cccWrapUpMs`).
+    CccAutoReady {
+        agent: String,
+        since: Ms,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -345,6 +365,8 @@ pub struct Sim {
     pub event_log: Vec<EventRecord>,
     pub requests: Vec<RequestRecord>,
     pub demo: bool,
+    /// CCC dialect: jobs (JobId, channels, call records) and id counters.
+    pub ccc: ccc::CccModel,
     next_call: u64,
     next_seq: u64,
     next_request: u64,
@@ -369,6 +391,7 @@ impl Sim {
             event_log: Vec::new(),
             requests: Vec::new(),
             demo: false,
+            ccc: ccc::CccModel::default(),
             next_call: 0,
             next_seq: 0,
             next_request: 0,
@@ -413,6 +436,8 @@ impl Sim {
             let seq = self.next_seq;
             self.next_seq += 1;
             let delivered = match self.agents.get_mut(&e.agent).and_then(|a| a.session.as_mut()) {
+                // CCC agents have no event poll: the events are only logged.
+                Some(session) if session.ccc => true,
                 Some(session) => {
                     session.events.push_back(QueuedEvent {
                         seq,
@@ -467,6 +492,7 @@ impl Sim {
             query: query.to_string(),
             guid,
             body,
+            ccc: None,
         });
     }
 
@@ -498,7 +524,8 @@ impl Sim {
         let timers = self.timers.iter().map(|t| t.due);
         let polls = self.agents.values().filter_map(|a| {
             let s = a.session.as_ref()?;
-            (!s.closed && s.polls_in_flight == 0).then(|| s.last_poll + self.cfg.knobs.no_poll_timeout_ms)
+            (!s.closed && !s.ccc && s.polls_in_flight == 0)
+                .then(|| s.last_poll + self.cfg.knobs.no_poll_timeout_ms)
         });
         timers.chain(polls).min()
     }
@@ -523,9 +550,9 @@ impl Sim {
             .agents
             .values()
             .filter(|a| {
-                a.session
-                    .as_ref()
-                    .is_some_and(|s| !s.closed && s.polls_in_flight == 0 && now >= s.last_poll + timeout)
+                a.session.as_ref().is_some_and(|s| {
+                    !s.closed && !s.ccc && s.polls_in_flight == 0 && now >= s.last_poll + timeout
+                })
             })
             .map(|a| a.cfg.workno.clone())
             .collect();
@@ -555,6 +582,7 @@ impl Sim {
                 let _ = self.customer_hangup(&callid, now, out);
             }
             TimerAction::RingTimeout { callid, attempt } => self.ring_timeout(&callid, attempt, now, out),
+            TimerAction::CccAutoReady { agent, since } => self.ccc_auto_ready(&agent, since, now, out),
             TimerAction::DemoOffer => {
                 self.demo_offer(now, out);
                 if self.demo {
@@ -619,6 +647,7 @@ impl Sim {
                     "held": a.held,
                     "suspended": a.suspended,
                     "muted": a.muted,
+                    "ccc": self.ccc_identity(a),
                 })
             })
             .collect();
@@ -626,6 +655,7 @@ impl Sim {
             "agents": agents,
             "calls": self.calls.values().collect::<Vec<_>>(),
             "queue": self.queue,
+            "cccJobs": self.ccc.jobs.values().map(|j| self.ccc_job_snapshot(j)).collect::<Vec<_>>(),
             "scenario": self.cfg.scenario,
             "demo": self.demo,
         })

@@ -101,6 +101,7 @@ impl Sim {
             poll_gen: 0,
             polls_in_flight: 0,
             last_poll: now,
+            ccc: false,
         });
         agent.pending = None;
         agent.idle_since = now;
