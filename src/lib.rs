@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod core;
+pub mod embed;
 pub mod i18n;
 pub mod protocol;
 pub mod vendor;

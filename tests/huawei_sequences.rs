@@ -465,3 +465,30 @@ fn transfer_requests_voice_and_media() {
     assert_eq!(r.path, "voicecall/101/transfer");
     assert_eq!(r.body, Some(json!({"devicetype": 1, "address": "205", "mode": 0, "callappdata": "help"})));
 }
+
+#[test]
+fn a_reload_during_a_call_recovers_from_the_gateway_queries() {
+    use agentbar::core::step::{CallSummary, ReportedState};
+    let mut s = Session::default();
+    let effects = step(&mut s, Input::Recovered { agent_id: "101".into(), auto_enter_idle: true }, 5);
+    assert_eq!(effects, vec![Effect::Resync, Effect::StartPolling]);
+    let current = Some(CallSummary {
+        call_id: "C-1".into(),
+        caller: "13800000000".into(),
+        called: "4001".into(),
+        feature: 0,
+        skill: None,
+    });
+    let held = vec![CallSummary {
+        call_id: "C-0".into(),
+        caller: "13900000000".into(),
+        called: "4001".into(),
+        feature: 0,
+        skill: Some("VIP".into()),
+    }];
+    step(&mut s, Input::Resynced { state: ReportedState::InCall, current, held }, 6);
+    assert_eq!(s.agent, AgentState::Idle, "the state under the call");
+    assert_eq!(s.active().map(|c| c.id.as_str()), Some("C-1"));
+    assert_eq!(s.held().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["C-0"]);
+    assert!(allowed_actions(&s).contains(Action::HangUp));
+}

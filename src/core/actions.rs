@@ -83,7 +83,7 @@ impl Action {
 }
 
 /// A small set of actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AllowedActions(u32);
 
 impl AllowedActions {

@@ -6,7 +6,7 @@ use crate::i18n::Msg;
 use crate::protocol::aliyun::{CallDetailRecord, CdrParty};
 
 /// Whose event a timeline entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     Ivr,
     Queue,
@@ -25,7 +25,7 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimelineEntry {
     pub at: Millis,
     pub source: Source,
@@ -36,7 +36,7 @@ pub struct TimelineEntry {
 }
 
 /// What the details panel shows of one finished call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallDetail {
     pub call_id: String,
     /// CCC ContactDisposition vocabulary: Success, NoAnswer, Reject, AbandonedInRing, …
@@ -125,7 +125,7 @@ pub fn from_ccc(r: &CallDetailRecord) -> CallDetail {
 }
 
 /// What happened to one call, as the CC-Gateway's events told it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JournalEntry {
     pub call_id: String,
     pub at: Millis,

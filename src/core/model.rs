@@ -7,7 +7,7 @@ use crate::i18n::Msg;
 pub type Millis = u64;
 
 /// The agent's own state, apart from the calls it has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AgentState {
     SignedOut {
         reason: Option<Notice>,
@@ -35,7 +35,7 @@ impl AgentState {
 }
 
 /// What a call is doing from the agent's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallPhase {
     Ringing,
     /// An outbound leg (callout, consult) that is not answered yet; `far_alerting` once the
@@ -47,7 +47,7 @@ pub enum CallPhase {
     Held,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Inbound,
     Outbound,
@@ -65,7 +65,7 @@ impl Direction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub id: String,
     pub caller: String,
@@ -95,7 +95,7 @@ impl Call {
 }
 
 /// The link to the gateway's event stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Connection {
     #[default]
     Offline,
@@ -107,14 +107,14 @@ pub enum Connection {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NoticeKind {
     Error,
     Info,
 }
 
 /// A message for the agent: an i18n key, plus the vendor code and text when a gateway said it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     pub kind: NoticeKind,
     pub msg: Msg,
@@ -132,7 +132,7 @@ impl Notice {
 }
 
 /// A transfer that waits for its outcome (success transfer and the like).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransferProgress {
     pub call_id: String,
     pub address: String,
@@ -140,7 +140,7 @@ pub struct TransferProgress {
 }
 
 /// Where the consult leg stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConsultState {
     /// Asked for; the gateway has not reported the leg yet.
     Dialing,
@@ -151,7 +151,7 @@ pub enum ConsultState {
 }
 
 /// A consult (innerhelp mode 1): the customer is on hold while the agent talks to a colleague.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Consult {
     pub customer_call_id: String,
     /// The consult leg's call id, once the gateway gives it.
@@ -162,7 +162,7 @@ pub struct Consult {
 }
 
 /// Everything the toolbar knows; the views render slices of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub agent_id: String,
     pub agent: AgentState,

@@ -170,6 +170,12 @@ pub enum Input {
     DismissNotice,
     /// A call's detail record arrived (CCC GetCallDetailRecord).
     CallDetail(super::cdr::CallDetail),
+    /// The gateway session survived a page reload (updateGuid, or the bridge's cookie): carry
+    /// on without signing in again; the state is re-read from the gateway.
+    Recovered {
+        agent_id: String,
+        auto_enter_idle: bool,
+    },
 }
 
 /// Work the I/O layer must do as a consequence of a step.
@@ -234,6 +240,14 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
         Input::CallDetail(detail) => {
             s.last_detail = Some(detail);
             vec![]
+        }
+        Input::Recovered { agent_id, auto_enter_idle } => {
+            s.agent_id = agent_id;
+            s.auto_enter_idle = auto_enter_idle;
+            s.connection = Connection::Online;
+            s.notice = None;
+            set_agent(s, AgentState::SigningIn, now);
+            vec![Effect::Resync, Effect::StartPolling]
         }
     }
 }
@@ -725,6 +739,9 @@ fn resync(
             return;
         }
         set_agent(s, agent, now);
+    } else if s.agent == AgentState::SigningIn {
+        // Recovered in the middle of a call: the state under the call is not reported.
+        set_agent(s, AgentState::Idle, now);
     }
     reconcile_held(s, held, now);
     match current {

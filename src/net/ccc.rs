@@ -65,6 +65,22 @@ impl CccClient {
         Err(ccc::error_of(&envelope(status, &text)?))
     }
 
+    /// The agent of the bridge session this browser holds, if it is still valid.
+    pub async fn session(&self) -> Option<CccIdentity> {
+        let url = format!("{}{}", self.base, ccc::SESSION_PATH);
+        let response = gloo_net::http::Request::get(&url).send().await.ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        let v: Value = serde_json::from_str(&response.text().await.ok()?).ok()?;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        Some(CccIdentity {
+            user_id: s("userId"),
+            instance_id: s("instanceId"),
+            display_name: s("displayName"),
+        })
+    }
+
     pub async fn logout(&self) {
         let url = format!("{}{}", self.base, ccc::LOGOUT_PATH);
         let _ = post(&url, &json!({})).await;

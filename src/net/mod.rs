@@ -46,6 +46,14 @@ impl GatewayClient {
         self.guid.borrow_mut().take();
     }
 
+    pub fn guid(&self) -> Option<String> {
+        self.guid.borrow().clone()
+    }
+
+    pub fn set_guid(&self, guid: String) {
+        *self.guid.borrow_mut() = Some(guid);
+    }
+
     pub fn url(&self, req: &HttpRequest) -> String {
         format!("{}{}{}", self.base, hw::BASE_PATH, req.path)
     }

@@ -1,7 +1,7 @@
 //! The toolbar's CCC input/output: bridge sign-in, each operation's contexts diffed into
 //! events, PollUserStatus at a steady cadence, the directory, and the call detail record.
 
-use super::toolbar::{now_ms, Directory, DirectoryEntry, Toolbar};
+use super::toolbar::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Toolbar};
 use crate::core::cdr;
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::step::{Input, Intent};
@@ -29,6 +29,18 @@ fn text(v: &Value, keys: &[&str]) -> String {
 }
 
 impl Toolbar {
+    /// The bridge's cookie outlives a reload: if it is still valid, carry on polling.
+    pub(super) async fn ccc_recover(&self, stored: &StoredSession) -> bool {
+        let Some(client) = self.ccc_client.try_get_value() else { return false };
+        let Some(identity) = client.session().await else { return false };
+        self.ccc.update_value(|st| {
+            st.user_id = identity.user_id;
+            st.device_id = stored.device_id.clone();
+            st.last = Contexts::default();
+        });
+        true
+    }
+
     pub(super) fn ccc_send(&self, intent: Intent) {
         let this = *self;
         let Some(client) = self.ccc_client.try_get_value() else { return };
@@ -36,6 +48,17 @@ impl Toolbar {
             let result = this.ccc_run(&client, &intent).await;
             if matches!(intent, Intent::SignOut) && result.is_ok() {
                 client.logout().await;
+            }
+            if let (Intent::SignIn { agent_id, auto_enter_idle, .. }, Ok(_)) = (&intent, &result) {
+                let device_id = this.ccc.with_value(|st| st.device_id.clone());
+                save_session(&StoredSession {
+                    vendor: "aliyun".into(),
+                    agent_id: agent_id.clone(),
+                    guid: None,
+                    auto_enter_idle: *auto_enter_idle,
+                    device_id,
+                    session: None,
+                });
             }
             this.apply(Input::Done { intent, result });
         });

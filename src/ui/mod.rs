@@ -5,6 +5,7 @@ mod call_detail;
 mod call_panel;
 mod ccc_io;
 mod consult_bar;
+mod embed_io;
 mod hold_list;
 mod reject_dialog;
 mod ringing_banner;
@@ -65,6 +66,9 @@ pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
 #[component]
 pub fn App(toolbar: Toolbar) -> impl IntoView {
     provide_context(toolbar);
+    toolbar.restore();
+    embed_io::start(toolbar);
+    toolbar.recover();
     let clock = set_interval_with_handle(move || toolbar.clock.set(now_ms()), Duration::from_secs(1)).ok();
     on_cleanup(move || {
         if let Some(handle) = clock {

@@ -18,6 +18,45 @@ use crate::vendor::huawei::{self as hw, Decoded};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// Where a signed-in session is remembered, so a reload (or another tab) carries on with it.
+/// The Guid is a bearer credential: the CSP in docs/DEPLOYMENT.md keeps scripts out.
+const SESSION_KEY: &str = "agentbar.session";
+
+/// What survives a reload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(super) struct StoredSession {
+    pub vendor: String,
+    pub agent_id: String,
+    pub guid: Option<String>,
+    pub auto_enter_idle: bool,
+    #[serde(default)]
+    pub device_id: String,
+    /// What the toolbar showed when the page went away: shown again at once after a reload,
+    /// then corrected by the gateway's queries.
+    #[serde(default)]
+    pub session: Option<Session>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+pub(super) fn load_session() -> Option<StoredSession> {
+    serde_json::from_str(&storage()?.get_item(SESSION_KEY).ok()??).ok()
+}
+
+pub(super) fn save_session(stored: &StoredSession) {
+    if let (Some(st), Ok(text)) = (storage(), serde_json::to_string(stored)) {
+        let _ = st.set_item(SESSION_KEY, &text);
+    }
+}
+
+pub(super) fn forget_session() {
+    if let Some(st) = storage() {
+        let _ = st.remove_item(SESSION_KEY);
+    }
+}
+
 /// The browser's wall clock in milliseconds.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -67,7 +106,12 @@ pub struct Toolbar {
     pub(super) ccc_client: StoredValue<CccClient, LocalStorage>,
     pub(super) ccc: StoredValue<CccState, LocalStorage>,
     pub(super) poll: StoredValue<PollHandle, LocalStorage>,
+    /// Called with every request outcome (the embedding API replies to host commands with it).
+    pub(super) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
 }
+
+/// A callback for request outcomes.
+pub type DoneListener = std::rc::Rc<dyn Fn(&Intent, &Result<serde_json::Value, crate::core::GatewayError>)>;
 
 impl Toolbar {
     pub fn new(config: Config, lang: Lang) -> Toolbar {
@@ -86,6 +130,7 @@ impl Toolbar {
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
             config: StoredValue::new(config),
             poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
+            done_listeners: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -93,6 +138,10 @@ impl Toolbar {
     pub fn apply(&self, input: Input) {
         let Some(mut next) = self.session.try_get_untracked() else {
             return;
+        };
+        let outcome = match &input {
+            Input::Done { intent, result } => Some((intent.clone(), result.clone())),
+            _ => None,
         };
         let effects = step(&mut next, input, now_ms());
         // Only notify views when something changed (polls answer every few seconds).
@@ -102,6 +151,17 @@ impl Toolbar {
         for effect in effects {
             self.run(effect);
         }
+        if let Some((intent, result)) = outcome {
+            let listeners = self.done_listeners.try_get_value().unwrap_or_default();
+            for listener in listeners {
+                listener(&intent, &result);
+            }
+        }
+    }
+
+    /// Registers a callback for every request outcome.
+    pub fn on_done(&self, listener: DoneListener) {
+        self.done_listeners.update_value(|l| l.push(listener));
     }
 
     /// Sends what the agent asked for; the outcome comes back as an input.
@@ -121,6 +181,12 @@ impl Toolbar {
         }
         let this = *self;
         spawn_local(async move {
+            let signing_in = match &intent {
+                Intent::SignIn { agent_id, auto_enter_idle, .. } => {
+                    Some((agent_id.clone(), *auto_enter_idle))
+                }
+                _ => None,
+            };
             let mut result = Ok(serde_json::Value::Null);
             for step in plan {
                 result = client.call(&step.request).await;
@@ -130,14 +196,110 @@ impl Toolbar {
                     Ok(_) => {}
                 }
             }
+            if let (Some((agent_id, auto_enter_idle)), Ok(_)) = (signing_in, &result) {
+                let stored = StoredSession {
+                    vendor: "huawei".into(),
+                    agent_id,
+                    guid: client.guid(),
+                    auto_enter_idle,
+                    device_id: String::new(),
+                    session: None,
+                };
+                save_session(&stored);
+            }
             this.apply(Input::Done { intent, result });
         });
+    }
+
+    /// Keeps the remembered Guid current (it rotates on poll answers).
+    fn persist_guid(&self, client: &GatewayClient) {
+        if let Some(mut stored) = load_session() {
+            if stored.guid != client.guid() {
+                stored.guid = client.guid();
+                save_session(&stored);
+            }
+        }
+    }
+
+    /// Carries on with a session that survived a reload: `updateGuid` for the CC-Gateway, the
+    /// bridge's session cookie for CCC. Then the state is re-read from the gateway's queries.
+    pub fn recover(&self) {
+        // Keep the last picture of the session when the page goes away.
+        let this = *self;
+        let on_hide = window_event_listener(leptos::ev::pagehide, move |_| {
+            if let (Some(mut stored), Some(session)) = (load_session(), this.session.try_get_untracked()) {
+                if session.agent.is_signed_in() {
+                    stored.session = Some(session);
+                    save_session(&stored);
+                }
+            }
+        });
+        on_cleanup(move || on_hide.remove());
+        let Some(stored) = load_session() else { return };
+        let this = *self;
+        spawn_local(async move {
+            let recovered = match this.vendor {
+                Vendor::Huawei if stored.vendor == "huawei" => {
+                    let Some(client) = this.client.try_get_value() else { return };
+                    if let Some(guid) = stored.guid.clone() {
+                        client.set_guid(guid);
+                    }
+                    match client.call(&hw::update_guid_request(&stored.agent_id)).await {
+                        Ok(result) => {
+                            // The new Guid comes in Set-GUID and in result.guid.
+                            if let Some(guid) =
+                                result.get("guid").and_then(|g| g.as_str()).filter(|g| !g.is_empty())
+                            {
+                                client.set_guid(guid.to_string());
+                            }
+                            this.persist_guid(&client);
+                            true
+                        }
+                        Err(e) => {
+                            warn(&format!(
+                                "agentbar: the session did not survive the reload: {} {}",
+                                e.code, e.message
+                            ));
+                            false
+                        }
+                    }
+                }
+                Vendor::Aliyun if stored.vendor == "aliyun" => this.ccc_recover(&stored).await,
+                _ => false,
+            };
+            if recovered {
+                this.apply(Input::Recovered {
+                    agent_id: stored.agent_id,
+                    auto_enter_idle: stored.auto_enter_idle,
+                });
+            } else {
+                forget_session();
+            }
+        });
+    }
+
+    /// Shows the session as it was before a reload, until the gateway confirms or corrects it.
+    /// Runs before anything subscribes to the session, so nothing reports it as new.
+    pub fn restore(&self) {
+        let vendor = match self.vendor {
+            Vendor::Huawei => "huawei",
+            Vendor::Aliyun => "aliyun",
+        };
+        if let Some(mut session) = load_session().filter(|s| s.vendor == vendor).and_then(|s| s.session) {
+            session.connection = crate::core::model::Connection::Offline;
+            session.supported = self.session.with_untracked(|s| s.supported);
+            self.session.set(session);
+        }
     }
 
     fn run(&self, effect: Effect) {
         match effect {
             Effect::StartPolling => self.start_polling(),
-            Effect::StopPolling => self.stop_polling(),
+            Effect::StopPolling => {
+                // Signed out or the session is gone: nothing to carry on with after a reload.
+                forget_session();
+                self.stop_polling()
+            }
             Effect::Resync => self.resync(),
             Effect::RefreshHoldList => self.refresh_hold_list(),
             Effect::Send(intent) => self.send(intent),
@@ -206,6 +368,7 @@ impl Toolbar {
                         warn(&format!("agentbar: skipped {skipped}"));
                     }
                     let any = !polled.events.is_empty();
+                    self.persist_guid(&client);
                     // The stream is alive: clear "reconnecting" before applying the events.
                     self.apply(Input::PollAlive);
                     for raw in polled.events {

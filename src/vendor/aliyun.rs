@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 pub const API_PATH: &str = "/ccc/api";
 pub const LOGIN_PATH: &str = "/ccc/login";
 pub const LOGOUT_PATH: &str = "/ccc/logout";
+pub const SESSION_PATH: &str = "/ccc/session";
 
 /// What CCC cannot do for an agent: hidden in the views.
 pub fn supported() -> AllowedActions {

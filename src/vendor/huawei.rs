@@ -350,6 +350,11 @@ pub fn poll_request(agent_id: &str) -> HttpRequest {
     req(Method::Get, agent_path("agentevent", agent_id, "").trim_end_matches('/').to_string(), None)
 }
 
+/// A fresh Guid for a session that survived a page reload (`result.guid`, also `Set-GUID`).
+pub fn update_guid_request(agent_id: &str) -> HttpRequest {
+    req(Method::Put, agent_path("onlineagent", agent_id, "updateGuid"), None)
+}
+
 /// The queries that rebuild the toolbar after an error, a reconnect or a reload.
 pub fn status_request(agent_id: &str) -> HttpRequest {
     req(Method::Get, agent_path("onlineagent", agent_id, "agentstatus"), None)

@@ -1,0 +1,182 @@
+// Embedding in a CRM page (issue 6): the host on one loopback origin, the toolbar on another.
+import { test as base, expect, Sim } from './fixtures';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** The example CRM page served by a static server of its own (another origin). */
+class Host {
+  proc?: ChildProcess;
+  constructor(readonly hostname: string, readonly port: number) {}
+  get url() {
+    return `http://${this.hostname}:${this.port}/`;
+  }
+  async start() {
+    this.proc = spawn('node', [resolve(ROOT, 'scripts/serve-static.mjs'), resolve(ROOT, 'examples/crm'), String(this.port), '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((ok) => this.proc!.stdout!.once('data', () => ok()));
+  }
+  stop() {
+    this.proc?.kill('SIGKILL');
+  }
+}
+
+const test = base.extend<{ host: Host }>({
+  host: async ({}, use) => {
+    const host = new Host('127.0.0.1', await freePort());
+    await host.start();
+    await use(host);
+    host.stop();
+  },
+});
+
+function crmUrl(host: Host, sim: Sim, extra = '') {
+  return `${host.url}?toolbar=${encodeURIComponent(sim.url + '/?lang=en')}${extra}`;
+}
+
+async function signInInFrame(page: import('@playwright/test').Page) {
+  const bar = page.frameLocator('agent-bar iframe');
+  await bar.getByTestId('signin-agent').fill('101');
+  await bar.getByTestId('signin-password').fill('agent123');
+  await bar.getByTestId('signin-phone').fill('70001');
+  await bar.getByTestId('signin-submit').click();
+  await expect(bar.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  return bar;
+}
+
+const logTypes = (page: import('@playwright/test').Page) =>
+  page.getByTestId('event-log').locator('li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.type));
+
+test('the handshake: hello with a nonce, ready with version and capabilities', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByTestId('host-status')).toContainText('huawei');
+  const info = await page.evaluate(() => (document.querySelector('agent-bar') as any).client.info);
+  expect(info.protocol).toBe(1);
+  expect(info.capabilities.commands).toContain('dial');
+  expect(info.capabilities.events).toContain('call.ringing');
+  // A command the current state does not allow is refused with a stable code and both languages.
+  const refused = await page.evaluate(() =>
+    (document.querySelector('agent-bar') as any).client.answer().then(() => null, (e: any) => ({ code: e.code, messages: e.messages })),
+  );
+  expect(refused).toStrictEqual({
+    code: 'not_signed_in',
+    messages: { 'zh-CN': '座席未签入', en: 'The agent is not signed in' },
+  });
+});
+
+test('malformed and unknown messages get an error reply and break nothing', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const replies = await page.evaluate(async (toolbarOrigin) => {
+    const frame = (document.querySelector('agent-bar iframe') as HTMLIFrameElement).contentWindow!;
+    const ask = (msg: unknown, id: string) =>
+      new Promise((ok) => {
+        const on = (e: MessageEvent) => {
+          if (e.origin === toolbarOrigin && e.data && e.data.replyTo === id) {
+            window.removeEventListener('message', on);
+            ok(e.data);
+          }
+        };
+        window.addEventListener('message', on);
+        frame.postMessage(msg, toolbarOrigin);
+      });
+    const unknown: any = await ask({ v: 1, type: 'teleport', id: 'u1', ts: Date.now(), payload: {} }, 'u1');
+    const malformed: any = await ask({ v: 1, type: 'dial', id: 'm1' }, 'm1');
+    const badArg: any = await ask({ v: 1, type: 'dial', id: 'b1', ts: 1, payload: { number: '12<script>' } }, 'b1');
+    return [unknown.payload.code, malformed.payload.code, badArg.payload.code];
+  }, new URL(sim.url).origin);
+  expect(replies).toStrictEqual(['unknown_type', 'malformed', 'invalid_argument']);
+  // The toolbar still works.
+  await signInInFrame(page);
+});
+
+test('ring: the host receives call.ringing with the caller and pops the card', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = await signInInFrame(page);
+  await sim.offer({ caller: '13800000001' });
+  await expect(bar.getByTestId('ringing-banner')).toBeVisible();
+  await expect(page.getByTestId('customer-card')).toBeVisible();
+  await expect(page.getByTestId('customer-name')).toHaveText('Wang Fang');
+  await expect(page.getByTestId('customer-number')).toHaveText('13800000001');
+  const ringing = page.getByTestId('event-log').locator('li[data-type="call.ringing"]');
+  await expect(ringing).toContainText('"caller":"13800000001"');
+  await expect(ringing).toContainText('"allowedActions":[');
+});
+
+test('click-to-dial in the host: the simulator sees the callout', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = await signInInFrame(page);
+  await page.locator('a[data-dial="013800138000"]').click();
+  await expect(page.getByTestId('event-log').locator('li[data-type="dial.sent"]')).toBeVisible();
+  await expect(bar.getByTestId('call-panel')).toBeVisible();
+  const callouts = (await sim.requests()).filter((r) => r.path.endsWith('/voicecall/101/callout'));
+  expect(callouts.map((r) => [r.method, r.body])).toStrictEqual([['PUT', { called: '013800138000' }]]);
+});
+
+test('a host reload gets the events since its last seq, the toolbar keeps its session', async ({ page, sim, host }) => {
+  await sim.control('config', { guidIntervalMs: 500 }); // the Guid rotates while we work
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = await signInInFrame(page);
+  const callid = await sim.offer({ caller: '13800000002' });
+  await bar.getByTestId('answer').click();
+  await expect(page.getByTestId('event-log').locator('li[data-type="call.answered"]')).toBeVisible();
+  const seqBefore = await page.evaluate(() => (document.querySelector('agent-bar') as any).client.lastSeq);
+  const signIns = (await sim.requests()).filter((r) => r.method === 'PUT' && /onlineagent\/101$/.test(r.path)).length;
+
+  // The customer hangs up while the page (and the toolbar in it) reloads.
+  await page.reload({ waitUntil: 'commit' });
+  await sim.control('customer-hangup', { callid });
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const frame = page.frameLocator('agent-bar iframe');
+  await expect(frame.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByTestId('event-log').locator('li[data-type="call.ended"]')).toBeVisible();
+
+  // What the reloaded page got carries on from its last seq, without a gap or a repeat.
+  const seqs = await page
+    .getByTestId('event-log')
+    .locator('li[data-seq]')
+    .evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.seq)).sort((a, b) => a - b));
+  expect(seqs[0]).toBe(seqBefore + 1);
+  expect(seqs).toStrictEqual(seqs.map((_, i) => seqBefore + 1 + i));
+  const reqs = await sim.requests();
+  expect(reqs.filter((r) => r.method === 'PUT' && /onlineagent\/101$/.test(r.path)).length).toBe(signIns); // no new sign-in
+  expect(reqs.some((r) => r.path.endsWith('/onlineagent/101/updateGuid'))).toBe(true);
+});
+
+test('a host origin that is not allowed gets no events and cannot command', async ({ page, sim }) => {
+  // Same machine, different origin: localhost is not on the toolbar's allowlist (127.0.0.1:* is).
+  const port = await freePort();
+  const stranger = new Host('localhost', port);
+  await stranger.start();
+  try {
+    await page.goto(`http://localhost:${port}/?toolbar=${encodeURIComponent(sim.url + '/?lang=en')}&helloTimeout=3000&requestTimeout=1500`);
+    const bar = await signInInFrame(page);
+    await sim.offer({ caller: '13800000001' });
+    await expect(bar.getByTestId('ringing-banner')).toBeVisible();
+    // The loader gives up on hello: the toolbar never answered this origin.
+    await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'error');
+    expect(await logTypes(page)).toStrictEqual([]);
+    await page.locator('a[data-dial="13800000002"]').click();
+    await expect(page.getByTestId('event-log').locator('li[data-type="dial.refused"]')).toContainText('timeout');
+    expect((await sim.requests()).filter((r) => r.path.endsWith('/callout'))).toHaveLength(0);
+  } finally {
+    stranger.stop();
+  }
+});

@@ -1,0 +1,256 @@
+//! The embedding API's browser side: origin-checked postMessage, the handshake, commands and
+//! sequenced events (docs/EMBEDDING.md). The rules themselves are in `crate::embed`.
+
+use super::toolbar::{now_ms, Toolbar};
+use crate::config::Vendor;
+use crate::core::actions::Action;
+use crate::core::step::Intent;
+use crate::core::transfer::TransferKind;
+use crate::core::{GatewayError, Session};
+use crate::embed::protocol::{origin_allowed, parse_envelope};
+use crate::embed::{host_events, parse_command, snapshot, Command, EmbedError, Envelope, Journal, VERSION};
+use crate::net::warn;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Where the journal survives a reload of the page (and so of a host that embeds us).
+const JOURNAL_KEY: &str = "agentbar.embed.journal";
+
+#[derive(Default)]
+struct Host {
+    allowlist: Vec<String>,
+    /// The parent's origin once its hello passed the allowlist; the only target we post to.
+    origin: Option<String>,
+    subscribed: bool,
+    journal: Journal,
+    counter: u64,
+    /// Commands waiting for their request's outcome: (intent, the command's envelope).
+    pending: Vec<(Intent, Envelope)>,
+    last: Session,
+}
+
+type Shared = Rc<RefCell<Host>>;
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn next_id(h: &mut Host) -> String {
+    h.counter += 1;
+    format!("ab-{}-{}", now_ms(), h.counter)
+}
+
+fn post(h: &Host, env: &Envelope) {
+    let (Some(origin), Ok(Some(parent))) = (h.origin.as_deref(), window().parent()) else { return };
+    let Ok(text) = serde_json::to_string(env) else { return };
+    // Structured clone of a JSON value: hosts get plain objects.
+    let Ok(value) = js_sys::JSON::parse(&text) else { return };
+    if let Err(e) = parent.post_message(&value, origin) {
+        warn(&format!("agentbar: postMessage failed: {e:?}"));
+    }
+}
+
+fn reply(h: &mut Host, to: &Envelope, kind: &str, payload: Value) {
+    let id = next_id(h);
+    let env = Envelope::reply(to, kind, id, now_ms(), payload);
+    post(h, &env);
+}
+
+fn save_journal(h: &Host) {
+    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(&h.journal)) {
+        let _ = storage.set_item(JOURNAL_KEY, &text);
+    }
+}
+
+/// Starts the embedding API when the toolbar runs in a frame and the deployment lists the
+/// origins allowed to embed it (`agentbar.json`: `{"embedOrigins": [...]}`).
+pub fn start(tb: Toolbar) {
+    let Ok(Some(parent)) = window().parent() else { return };
+    if parent == window() {
+        return; // not embedded
+    }
+    let journal = local_storage()
+        .and_then(|s| s.get_item(JOURNAL_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str::<Journal>(&t).ok())
+        .unwrap_or_default();
+    let host: Shared =
+        Rc::new(RefCell::new(Host { journal, last: tb.session.get_untracked(), ..Default::default() }));
+    leptos::task::spawn_local({
+        let host = host.clone();
+        async move {
+            host.borrow_mut().allowlist = load_allowlist().await;
+        }
+    });
+    listen(tb, host.clone());
+    watch_session(tb, host.clone());
+    reply_on_done(tb, host.clone());
+    // A reload must not lose what a host has not seen yet.
+    let on_hide = host.clone();
+    let handle = window_event_listener(leptos::ev::pagehide, move |_| save_journal(&on_hide.borrow()));
+    std::mem::forget(handle); // lives as long as the page
+}
+
+async fn load_allowlist() -> Vec<String> {
+    let Ok(resp) = gloo_net::http::Request::get("agentbar.json").send().await else { return Vec::new() };
+    let Ok(text) = resp.text().await else { return Vec::new() };
+    let Ok(v) = serde_json::from_str::<Value>(&text) else { return Vec::new() };
+    v.get("embedOrigins")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+fn transfer_kind(tb: Toolbar, s: &Session) -> TransferKind {
+    match (tb.vendor, s.active().map(|c| c.media)) {
+        (Vendor::Aliyun, _) => TransferKind::Ccc,
+        (_, Some(crate::core::Media::Chat)) => TransferKind::Media,
+        _ => TransferKind::Voice,
+    }
+}
+
+fn listen(tb: Toolbar, host: Shared) {
+    let handle = window_event_listener(leptos::ev::message, move |ev: web_sys::MessageEvent| {
+        let origin = ev.origin();
+        // A cross-origin WindowProxy is not `instanceof Window`: compare identities instead.
+        let from_parent = ev
+            .source()
+            .zip(window().parent().ok().flatten())
+            .is_some_and(|(src, parent)| js_sys::Object::is(src.as_ref(), parent.as_ref()));
+        let mut h = host.borrow_mut();
+        // Other origins get nothing at all, not even an error: we never post to them.
+        if !from_parent || !origin_allowed(&origin, &h.allowlist) {
+            return;
+        }
+        let raw: Value = match js_sys::JSON::stringify(&ev.data()).ok().and_then(|s| s.as_string()) {
+            Some(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        let env = match parse_envelope(&raw) {
+            Ok(env) => env,
+            Err(e) => {
+                if h.origin.as_deref() == Some(origin.as_str()) {
+                    let id = raw.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+                    let to = Envelope::new("invalid", id, 0, Value::Null);
+                    reply(&mut h, &to, "error", e.payload(None));
+                }
+                return;
+            }
+        };
+        if env.kind != "hello" && h.origin.as_deref() != Some(origin.as_str()) {
+            // Before the handshake only hello is accepted; the error goes to this (allowed) origin.
+            h.origin = Some(origin.clone());
+            reply(&mut h, &env, "error", EmbedError::NotReady.payload(None));
+            h.origin = None;
+            return;
+        }
+        let session = tb.session.get_untracked();
+        match parse_command(&env, &session, transfer_kind(tb, &session)) {
+            Ok(Command::Hello { nonce }) => {
+                h.origin = Some(origin);
+                h.subscribed = false;
+                let commands = [
+                    "subscribe",
+                    "getSnapshot",
+                    "dial",
+                    "answer",
+                    "reject",
+                    "hangup",
+                    "hold",
+                    "retrieve",
+                    "transfer",
+                    "consult",
+                    "consultCancel",
+                    "setState",
+                    "signOut",
+                ];
+                let events = [
+                    "agent.stateChanged",
+                    "call.ringing",
+                    "call.answered",
+                    "call.held",
+                    "call.resumed",
+                    "call.consultStarted",
+                    "call.consultCancelled",
+                    "call.transferred",
+                    "call.ended",
+                    "connection.status",
+                ];
+                let last_seq = h.journal.next_seq;
+                let supported: Vec<&str> = Action::ALL
+                    .iter()
+                    .filter(|a| session.supported.contains(**a))
+                    .map(|a| a.name())
+                    .collect();
+                reply(
+                    &mut h,
+                    &env,
+                    "ready",
+                    json!({
+                        "version": env!("CARGO_PKG_VERSION"), "protocol": VERSION, "nonce": nonce,
+                        "vendor": match tb.vendor { Vendor::Huawei => "huawei", Vendor::Aliyun => "aliyun" },
+                        "capabilities": { "commands": commands, "events": events, "actions": supported },
+                        "lastSeq": last_seq,
+                    }),
+                );
+            }
+            Ok(Command::Subscribe { since }) => {
+                let replay = since.and_then(|s| h.journal.since(s));
+                match replay {
+                    Some(events) => {
+                        let payload = json!({ "replayed": events.len(), "lastSeq": h.journal.next_seq });
+                        reply(&mut h, &env, "subscribed", payload);
+                        for e in &events {
+                            post(&h, e);
+                        }
+                    }
+                    None => {
+                        let snap = json!({ "seq": h.journal.next_seq, "state": snapshot(&session) });
+                        reply(&mut h, &env, "snapshot", snap);
+                    }
+                }
+                h.subscribed = true;
+            }
+            Ok(Command::Snapshot) => {
+                let snap = json!({ "seq": h.journal.next_seq, "state": snapshot(&session) });
+                reply(&mut h, &env, "snapshot", snap);
+            }
+            Ok(Command::Act(intent)) => {
+                h.pending.push((intent.clone(), env));
+                drop(h);
+                tb.send(intent);
+            }
+            Err(e) => reply(&mut h, &env, "error", e.payload(None)),
+        }
+    });
+    std::mem::forget(handle);
+}
+
+fn watch_session(tb: Toolbar, host: Shared) {
+    Effect::new(move |_| {
+        let next = tb.session.get();
+        let mut h = host.borrow_mut();
+        let events = host_events(&h.last, &next, now_ms());
+        h.last = next;
+        for (kind, payload) in events {
+            let id = next_id(&mut h);
+            let env = h.journal.push(Envelope::new(kind, id, now_ms(), payload));
+            if h.subscribed {
+                post(&h, &env);
+            }
+        }
+    });
+}
+
+fn reply_on_done(tb: Toolbar, host: Shared) {
+    tb.on_done(Rc::new(move |intent: &Intent, result: &Result<Value, GatewayError>| {
+        let mut h = host.borrow_mut();
+        let Some(pos) = h.pending.iter().position(|(i, _)| i == intent) else { return };
+        let (_, env) = h.pending.remove(pos);
+        match result {
+            Ok(v) => reply(&mut h, &env, "result", json!({ "ok": true, "result": v })),
+            Err(e) => reply(&mut h, &env, "error", EmbedError::from_gateway(e).payload(Some(e))),
+        }
+    }));
+}
