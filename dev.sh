@@ -3,6 +3,7 @@
 # and quick when the tools are already there).
 #
 #   ./dev.sh demo    the simulator in demo mode + `trunk serve`; prints the URL to open
+#                    (AGENTBAR_VENDOR=aliyun: Alibaba Cloud CCC through the signing bridge)
 #   ./dev.sh test    every test: fmt, clippy (host + wasm32), cargo test, browser tests, e2e
 #   ./dev.sh bench   benchmark figures (bundle size, latency)
 #   ./dev.sh setup   only install the tools
@@ -13,6 +14,9 @@ ROOT=$PWD
 TRUNK_VERSION=0.21.14
 SIM_PORT=${AGENTBAR_SIM_PORT:-8043}
 WEB_PORT=${AGENTBAR_WEB_PORT:-8080}
+BRIDGE_PORT=${AGENTBAR_BRIDGE_PORT:-8044}
+CRM_PORT=${AGENTBAR_CRM_PORT:-8090}
+VENDOR=${AGENTBAR_VENDOR:-huawei}
 
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
@@ -66,24 +70,36 @@ setup() {
   fi
 }
 
-build_sim() {
-  cargo build -q -p agentbar-sim --bin agentbar-sim
-  SIM_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/agentbar-sim"
-  export SIM_BIN
+# The simulator and the CCC bridge (native binaries the demo and the end-to-end tests run).
+build_servers() {
+  cargo build -q -p agentbar-sim -p agentbar-bridge
+  local target
+  target="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+  export SIM_BIN="$target/debug/agentbar-sim" BRIDGE_BIN="$target/debug/agentbar-bridge"
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 demo() {
   setup
-  build_sim
-  port_busy "$SIM_PORT" && die "port $SIM_PORT is taken: stop what runs there, or set AGENTBAR_SIM_PORT (and the proxy in Trunk.toml)"
-  "$SIM_BIN" --demo --port "$SIM_PORT" &
-  local sim_pid=$!
-  trap 'kill $sim_pid 2>/dev/null || true' EXIT INT TERM
-  for _ in $(seq 50); do port_busy "$SIM_PORT" && break; sleep 0.1; done
-  log "simulator up on http://127.0.0.1:$SIM_PORT (demo mode: a call rings agent 101 about every 30 s)"
-  log "open http://127.0.0.1:$WEB_PORT/ once trunk says it is serving; sign in as agent 101, password agent123, phone 70001"
+  build_servers
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+  for port in "$SIM_PORT" "$BRIDGE_PORT" "$CRM_PORT" "$WEB_PORT"; do
+    port_busy "$port" && die "port $port is taken: stop what runs there (ports: AGENTBAR_SIM_PORT, AGENTBAR_BRIDGE_PORT, AGENTBAR_CRM_PORT, AGENTBAR_WEB_PORT; the proxies in Trunk.toml follow the defaults)"
+  done
+  "$SIM_BIN" --demo --port "$SIM_PORT" & pids+=($!)
+  "$BRIDGE_BIN" --demo --port "$BRIDGE_PORT" --endpoint "http://127.0.0.1:$SIM_PORT" & pids+=($!)
+  node scripts/serve-static.mjs examples/crm "$CRM_PORT" >/dev/null & pids+=($!)
+  for _ in $(seq 50); do port_busy "$SIM_PORT" && port_busy "$BRIDGE_PORT" && break; sleep 0.1; done
+  local url="http://127.0.0.1:$WEB_PORT/" who="agent 101, password agent123, phone 70001"
+  if [ "$VENDOR" = aliyun ]; then
+    url="http://127.0.0.1:$WEB_PORT/?vendor=aliyun"
+    who="login name agent101, password agent123 (Alibaba Cloud CCC through the signing bridge)"
+  fi
+  log "simulator on :$SIM_PORT (a call rings agent 101 about every 30 s), CCC bridge on :$BRIDGE_PORT"
+  log "open $url once trunk says it is serving; sign in as $who"
+  log "the example CRM page embedding it: http://127.0.0.1:$CRM_PORT/?toolbar=$url"
   trunk serve --port "$WEB_PORT"
 }
 
@@ -101,7 +117,7 @@ run_tests() {
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
   log "release build (trunk + wasm-opt)"
   trunk build --release
-  build_sim
+  build_servers
   log "end-to-end: Playwright against the simulator and the release build"
   (cd e2e && npx playwright test)
 }
@@ -110,6 +126,6 @@ case "${1:-}" in
   setup) setup ;;
   demo) demo ;;
   test) run_tests ;;
-  bench) setup; build_sim; trunk build --release; node scripts/bench.mjs ;;
+  bench) setup; build_servers; trunk build --release; node scripts/bench.mjs ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;
 esac

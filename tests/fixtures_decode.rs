@@ -108,3 +108,53 @@ fn the_empty_poll_and_error_fixtures_decode() {
     let err = decode_envelope(&fixture("error_envelope.json")).unwrap();
     assert!(!err.is_ok());
 }
+
+fn aliyun_fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aliyun").join(name);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn seed_000_cancel_attended_transfer_response_decodes() {
+    use agentbar::protocol::aliyun::{contexts, decode_envelope};
+    let env = decode_envelope(&aliyun_fixture("cancel_attended_transfer_seed000.json")).expect("seed 000");
+    assert!(env.is_ok());
+    let ctx = contexts(&env.data);
+    let user = ctx.user.expect("UserContext");
+    assert_eq!((user.user_id.as_str(), user.user_state.as_str()), ("agent@ccc-test", "TALKING"));
+    let call = ctx.call.expect("CallContext");
+    assert_eq!(call.job_id, "job-6538214103685****");
+    assert_eq!(call.channel_contexts.len(), 1);
+    assert_eq!(call.channel_contexts[0].call_type, "CONSULTANT");
+    assert_eq!(call.channel_contexts[0].channel_state, "ANSWERED");
+}
+
+#[test]
+fn seed_003_call_detail_record_decodes_and_merges_into_one_timeline() {
+    use agentbar::core::cdr::{from_ccc, Source};
+    use agentbar::protocol::aliyun::{decode_envelope, CallDetailRecord};
+    let env = decode_envelope(&aliyun_fixture("get_call_detail_record_seed003.json")).expect("seed 003");
+    let record: CallDetailRecord = serde_json::from_value(env.data).expect("CDR data");
+    assert_eq!(
+        (record.contact_id.as_str(), record.contact_disposition.as_str(), record.release_initiator.as_str()),
+        ("job-10963442671187****", "Success", "customer")
+    );
+    assert_eq!(
+        (record.call_duration, record.recording_ready, record.satisfaction),
+        (Some(50), Some(true), Some(1))
+    );
+    let detail = from_ccc(&record);
+    let timeline: Vec<(Source, &str, &str)> =
+        detail.timeline.iter().map(|e| (e.source, e.event.as_str(), e.who.as_str())).collect();
+    // Sorted by time: the customer's 2018 release first, then the 2020 IVR, queue and agent events.
+    assert_eq!(
+        timeline,
+        [
+            (Source::Customer, "Released", "1332315****"),
+            (Source::Ivr, "Route2IVR", "MAIN_FLOW"),
+            (Source::Queue, "Enqueue", "測試技能組"),
+            (Source::Agent, "Dialing", "坐席小王"),
+        ]
+    );
+    assert_eq!(detail.released_by.as_deref(), Some("customer"));
+}

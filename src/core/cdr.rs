@@ -82,7 +82,7 @@ pub fn disposition_msg(code: &str) -> Option<Msg> {
 
 fn party_entries(parties: &[CdrParty], source: Source, out: &mut Vec<TimelineEntry>) {
     for p in parties {
-        let who = if p.name.is_empty() { p.id.clone() } else { p.name.clone() };
+        let who = p.who().to_string();
         for e in &p.event_sequence {
             out.push(TimelineEntry {
                 at: e.event_time.unwrap_or(0).max(0) as Millis,

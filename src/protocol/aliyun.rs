@@ -170,23 +170,47 @@ pub struct CdrEvent {
     pub duration: Option<i64>,
 }
 
-/// A party's events in a CDR (agent, IVR flow, queue or customer).
+/// A party's events in a CDR (agent, IVR flow, queue or customer): each kind names itself
+/// with its own fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CdrParty {
-    #[serde(deserialize_with = "lenient::string", alias = "AgentName", alias = "QueueName")]
-    pub name: String,
-    #[serde(
-        deserialize_with = "lenient::string",
-        alias = "AgentId",
-        alias = "QueueId",
-        alias = "CustomerId",
-        alias = "FlowId"
-    )]
-    pub id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub agent_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub agent_name: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub queue_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub queue_name: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub flow_id: String,
     #[serde(deserialize_with = "lenient::string")]
     pub flow_type: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub customer_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub skill_group_id: String,
     pub event_sequence: Vec<CdrEvent>,
+}
+
+impl CdrParty {
+    /// The most readable name the party has.
+    pub fn who(&self) -> &str {
+        [
+            &self.agent_name,
+            &self.agent_id,
+            &self.queue_name,
+            &self.queue_id,
+            &self.customer_id,
+            &self.flow_type,
+            &self.flow_id,
+        ]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .map(String::as_str)
+        .unwrap_or("")
+    }
 }
 
 /// `GetCallDetailRecord` Data (seed 003).

@@ -97,7 +97,7 @@ impl Toolbar {
             if !signing_in {
                 self.ccc_absorb(&env.data);
             }
-            data = env.data;
+            data = ccc::result_of(intent, &env.data);
         }
         Ok(data)
     }

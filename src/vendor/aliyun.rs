@@ -17,7 +17,7 @@ use crate::core::event::{CallOffer, Event, Media};
 use crate::core::step::{InitialState, Intent, RejectMode};
 use crate::core::transfer::DeviceType;
 use crate::core::{ErrorKind, GatewayError};
-use crate::protocol::aliyun::{CallContext, ChannelContext, Contexts, Envelope, UserContext};
+use crate::protocol::aliyun::{contexts, CallContext, ChannelContext, Contexts, Envelope, UserContext};
 use serde_json::{json, Value};
 
 /// The bridge's paths below the toolbar's origin.
@@ -191,6 +191,20 @@ pub fn plan(intent: &Intent, st: &CccState) -> Vec<CccCall> {
         Intent::CompleteConsult { customer_call_id } => {
             vec![CccCall::new("CompleteAttendedTransfer", with_job(customer_call_id, json!({})))]
         }
+    }
+}
+
+/// What `Input::Done` carries for an intent: the operation's Data, except where the state
+/// machine expects the CC-Gateway's form (a consult's result is the consult leg's id).
+pub fn result_of(intent: &Intent, data: &Value) -> Value {
+    match intent {
+        Intent::Consult { .. } => contexts(data)
+            .call
+            .as_ref()
+            .and_then(consult_leg)
+            .map(|leg| Value::String(leg.channel_id.clone()))
+            .unwrap_or(Value::Null),
+        _ => data.clone(),
     }
 }
 
@@ -388,7 +402,6 @@ pub fn merge(last: &Contexts, fresh: Contexts, has_call_context: bool) -> Contex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::aliyun::contexts;
 
     fn ctx(user_state: &str, call: Value) -> Contexts {
         contexts(&json!({

@@ -1,0 +1,129 @@
+// Alibaba Cloud CCC through the signing bridge (issue 5): the same components, the CCC dialect.
+import { test as base, expect, Sim } from './fixtures';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const BRIDGE_BIN = process.env.BRIDGE_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-bridge');
+const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** The bridge in demo mode, signing for the simulator and serving the toolbar same-origin. */
+class Bridge {
+  proc?: ChildProcess;
+  output = '';
+  constructor(readonly port: number, readonly sim: Sim) {}
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    this.proc = spawn(BRIDGE_BIN, ['--demo', '--port', String(this.port), '--endpoint', this.sim.url, '--static-dir', DIST], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout!.on('data', (d) => (this.output += d));
+    this.proc.stderr!.on('data', (d) => (this.output += d));
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`${this.url}/ccc/session`)).status === 401) return;
+      } catch {
+        /* starting */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`bridge did not start:\n${this.output}`);
+  }
+  stop() {
+    this.proc?.kill('SIGKILL');
+  }
+}
+
+const test = base.extend<{ bridge: Bridge }>({
+  bridge: async ({ sim }, use) => {
+    const bridge = new Bridge(await freePort(), sim);
+    await bridge.start();
+    await use(bridge);
+    bridge.stop();
+  },
+});
+
+type CccRequest = { action?: string; params?: Record<string, string>; signature?: { valid: boolean; scheme: string } };
+
+test('CCC: sign in, ring, answer, consult, consultee answers, consult-cancel, hang up, details', async ({ page, sim, bridge }) => {
+  await sim.control('scenario', { consultTarget: 'ring' });
+  await sim.control('config', { cdrDelayMs: 300 });
+  await page.goto(`${bridge.url}/?vendor=aliyun&lang=en&pollMs=250`);
+  await page.getByTestId('signin-agent').fill('agent101');
+  await page.getByTestId('signin-password').fill('agent123');
+  await expect(page.getByTestId('signin-phone')).toBeHidden(); // CCC has no phone number to bind
+  await page.getByTestId('signin-submit').click();
+  await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  // Actions CCC lacks are hidden, not left broken.
+  await expect(page.getByTestId('state-rest')).toBeHidden();
+
+  await sim.offer({ caller: '13800000007' });
+  await expect(page.getByTestId('ringing-caller')).toHaveText('13800000007');
+  await page.getByTestId('answer').click();
+  await expect(page.getByTestId('call-party')).toHaveText('13800000007');
+  await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'talking');
+
+  await page.getByTestId('consult-open').click();
+  await page.getByTestId('consult-target').fill('agent102@ccc-demo');
+  await page.getByTestId('consult-start').click();
+  await expect(page.getByTestId('consult-bar')).toHaveAttribute('data-state', 'ringing');
+  await sim.control('far-answer', {});
+  await expect(page.getByTestId('consult-bar')).toHaveAttribute('data-state', 'talking');
+  await expect(page.getByTestId('consult-conference')).toBeHidden();
+  await page.getByTestId('consult-cancel').click();
+  await expect(page.getByTestId('consult-bar')).toBeHidden();
+  await expect(page.getByTestId('call-party')).toHaveText('13800000007');
+
+  await page.getByTestId('hangup').click();
+  await expect(page.getByTestId('call-panel')).toBeHidden();
+  await expect(page.getByTestId('cdr-view')).toBeVisible();
+  await expect(page.getByTestId('cdr-disposition')).toHaveText('Completed');
+  // The timeline merges the queue, agent and customer sequences of GetCallDetailRecord.
+  await expect(page.getByTestId('cdr-timeline').locator('li[data-source="queue"]').first()).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('cdr-timeline').locator('li[data-source="agent"]').first()).toBeVisible();
+
+  const ccc = ((await sim.requests()) as unknown as CccRequest[]).filter((r) => r.action);
+  const cancel = ccc.filter((r) => r.action === 'CancelAttendedTransfer');
+  expect(cancel).toHaveLength(1);
+  expect(cancel[0].signature).toMatchObject({ valid: true, scheme: 'ACS3-HMAC-SHA256' });
+  expect(Object.keys(cancel[0].params!).sort()).toStrictEqual(['DeviceId', 'InstanceId', 'JobId', 'UserId']);
+  expect(cancel[0].params!.UserId).toBe('agent101@ccc-demo');
+  expect(cancel[0].params!.InstanceId).toBe('ccc-demo');
+  expect(cancel[0].params!.JobId).toMatch(/^job-/);
+  expect(ccc.every((r) => r.signature?.valid)).toBe(true);
+  expect(ccc.some((r) => r.action === 'GetCallDetailRecord')).toBe(true);
+});
+
+test('CCC: no AccessKey reaches the browser', async ({ page, sim, bridge }) => {
+  const seen: string[] = [];
+  page.on('response', async (r) => {
+    seen.push(JSON.stringify(await r.allHeaders()));
+    if (r.request().resourceType() !== 'image') seen.push(await r.text().catch(() => ''));
+  });
+  await page.goto(`${bridge.url}/?vendor=aliyun&lang=en&pollMs=250`);
+  await page.getByTestId('signin-agent').fill('agent101');
+  await page.getByTestId('signin-password').fill('agent123');
+  await page.getByTestId('signin-submit').click();
+  await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  await sim.offer({ caller: '13800000008' });
+  await expect(page.getByTestId('ringing-banner')).toBeVisible();
+  const all = seen.join('\n');
+  expect(all).toContain('agent101@ccc-demo'); // the capture works
+  expect(all).not.toContain('agentbar-demo-secret-not-for-production');
+  expect(all).not.toContain('LTAI5tAgentbarDemoKey');
+  const cookies = await page.context().cookies();
+  expect(cookies.find((c) => c.name === 'agentbar_ccc')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+});
