@@ -180,3 +180,53 @@ test('a host origin that is not allowed gets no events and cannot command', asyn
     stranger.stop();
   }
 });
+
+test('two tabs: only one polls; the other mirrors and forwards; closing the holder hands the phone over', async ({ context, sim }) => {
+  const url = `${sim.url}/?lang=en`;
+  const first = await context.newPage();
+  await first.goto(url);
+  await first.getByTestId('signin-agent').fill('101');
+  await first.getByTestId('signin-password').fill('agent123');
+  await first.getByTestId('signin-phone').fill('70001');
+  await first.getByTestId('signin-submit').click();
+  await expect(first.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+
+  const second = await context.newPage();
+  await second.goto(url);
+  await expect(second.getByTestId('phone-elsewhere')).toBeVisible();
+  await expect(second.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready'); // mirrored
+
+  // A ring shows in both; the second tab answers, the first tab's session carries it out.
+  const callid = await sim.offer({ caller: '13800000001' });
+  await expect(first.getByTestId('ringing-banner')).toBeVisible();
+  await expect(second.getByTestId('ringing-banner')).toBeVisible();
+  await second.getByTestId('answer').click();
+  await expect(first.getByTestId('call-panel')).toBeVisible();
+  await expect(second.getByTestId('call-panel')).toBeVisible();
+
+  const polls = (page: import('@playwright/test').Page) =>
+    page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/agentevent/')).length);
+  expect(await polls(first)).toBeGreaterThan(0);
+  expect(await polls(second)).toBe(0);
+  const signIns = () => sim.requests().then((rs) => rs.filter((r) => r.method === 'PUT' && /onlineagent\/101$/.test(r.path)).length);
+  expect(await signIns()).toBe(1);
+
+  // The holder closes: the other tab takes the phone without signing in again.
+  await first.close();
+  await expect(second.getByTestId('phone-elsewhere')).toBeHidden();
+  await sim.control('customer-hangup', { callid });
+  await expect(second.getByTestId('call-panel')).toBeHidden();
+  await expect(second.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  expect(await polls(second)).toBeGreaterThan(0);
+  expect(await signIns()).toBe(1);
+  expect((await sim.requests()).some((r) => r.path.endsWith('/onlineagent/101/updateGuid'))).toBe(true);
+
+  // "Use the phone here" moves it to a newly opened tab.
+  const third = await context.newPage();
+  await third.goto(url);
+  await expect(third.getByTestId('phone-elsewhere')).toBeVisible();
+  await third.getByTestId('phone-here').click();
+  await expect(third.getByTestId('phone-elsewhere')).toBeHidden();
+  await expect(second.getByTestId('phone-elsewhere')).toBeVisible();
+  await expect(third.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+});

@@ -12,7 +12,7 @@ use super::transfer::{waits_for_outcome, ConsultTarget, TransferRequest};
 use crate::i18n::Msg;
 
 /// How a rejected call is handled (seed 004).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RejectMode {
     /// Mode 1: the call goes back to the queue and the agent becomes busy.
     Requeue,
@@ -30,7 +30,7 @@ impl RejectMode {
 }
 
 /// The state the agent asks to be in right after sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum InitialState {
     #[default]
     Idle,
@@ -39,7 +39,7 @@ pub enum InitialState {
 }
 
 /// What the agent asks for. Views send these; vendors turn them into requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Intent {
     SignIn {
         agent_id: String,

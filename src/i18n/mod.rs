@@ -142,6 +142,8 @@ messages! {
     ConnectFailed => "连接对方失败", "The other party could not be reached";
     TransferFailed => "转接失败,你仍在通话中", "The transfer failed; you are still on the call";
     Code => "错误码", "Code";
+    PhoneElsewhere => "电话在另一个标签页中", "The phone is in another tab";
+    UsePhoneHere => "在这里使用电话", "Use the phone here";
     // Hold list
     HoldList => "保持列表", "Held calls";
     NoHeldCalls => "没有保持的呼叫", "No held calls";

@@ -12,6 +12,7 @@ mod ringing_banner;
 mod sign_in;
 mod state_bar;
 mod status;
+mod tabs;
 mod toolbar;
 mod transfer_dialog;
 
@@ -23,7 +24,7 @@ pub use reject_dialog::RejectDialog;
 pub use ringing_banner::RingingBanner;
 pub use sign_in::SignIn;
 pub use state_bar::StateBar;
-pub use status::{ConnectionStatus, LangSwitch, NoticeBar};
+pub use status::{ConnectionStatus, LangSwitch, NoticeBar, PhoneChip};
 pub use toolbar::{now_ms, use_toolbar, Directory, DirectoryEntry, Toolbar};
 pub use transfer_dialog::TransferDialog;
 
@@ -67,8 +68,12 @@ pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
 pub fn App(toolbar: Toolbar) -> impl IntoView {
     provide_context(toolbar);
     toolbar.restore();
+    toolbar.remember_on_hide();
     embed_io::start(toolbar);
-    toolbar.recover();
+    // The tab that gets the phone lock recovers the session; without Web Locks, this tab does.
+    if !tabs::start(toolbar) {
+        toolbar.recover();
+    }
     let clock = set_interval_with_handle(move || toolbar.clock.set(now_ms()), Duration::from_secs(1)).ok();
     on_cleanup(move || {
         if let Some(handle) = clock {
@@ -82,6 +87,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
             <header class="ab-bar">
                 <span class="ab-brand">"agentbar"</span>
                 <ConnectionStatus/>
+                <PhoneChip/>
                 <LangSwitch/>
             </header>
             <NoticeBar/>

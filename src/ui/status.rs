@@ -70,3 +70,19 @@ pub fn NoticeBar() -> impl IntoView {
         })
     }
 }
+
+/// Shown in a tab that does not hold the phone: the session lives in another tab of this
+/// browser; this one mirrors it and can take the phone over.
+#[component]
+pub fn PhoneChip() -> impl IntoView {
+    let tb = use_toolbar();
+    view! {
+        <Show when=move || !tb.phone_here.get()>
+            <span class="ab-phone" data-testid="phone-elsewhere" role="status">
+                {tr(Msg::PhoneElsewhere)}
+                <button type="button" class="ab-btn ab-btn--quiet" data-testid="phone-here"
+                    on:click=move |_| tb.use_phone_here()>{tr(Msg::UsePhoneHere)}</button>
+            </span>
+        </Show>
+    }
+}

@@ -108,6 +108,11 @@ pub struct Toolbar {
     pub(super) poll: StoredValue<PollHandle, LocalStorage>,
     /// Called with every request outcome (the embedding API replies to host commands with it).
     pub(super) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
+    /// Set while another tab holds the phone: intents go there instead of to the gateway.
+    pub(super) forward: StoredValue<Option<std::rc::Rc<dyn Fn(Intent)>>, LocalStorage>,
+    /// Whether this tab holds the phone (the gateway session and the poll).
+    pub phone_here: RwSignal<bool>,
+    pub(super) take_phone: StoredValue<Option<std::rc::Rc<dyn Fn()>>, LocalStorage>,
 }
 
 /// A callback for request outcomes.
@@ -131,6 +136,9 @@ impl Toolbar {
             config: StoredValue::new(config),
             poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
             done_listeners: StoredValue::new_local(Vec::new()),
+            forward: StoredValue::new_local(None),
+            phone_here: RwSignal::new(true),
+            take_phone: StoredValue::new_local(None),
         }
     }
 
@@ -159,6 +167,13 @@ impl Toolbar {
         }
     }
 
+    /// "Use the phone here": this tab takes the gateway session from the tab that holds it.
+    pub fn use_phone_here(&self) {
+        if let Some(take) = self.take_phone.try_get_value().flatten() {
+            take();
+        }
+    }
+
     /// Registers a callback for every request outcome.
     pub fn on_done(&self, listener: DoneListener) {
         self.done_listeners.update_value(|l| l.push(listener));
@@ -166,6 +181,10 @@ impl Toolbar {
 
     /// Sends what the agent asked for; the outcome comes back as an input.
     pub fn send(&self, intent: Intent) {
+        // Another tab holds the phone: it carries out what this tab's agent asks.
+        if let Some(forward) = self.forward.try_get_value().flatten() {
+            return forward(intent);
+        }
         if self.vendor == Vendor::Aliyun {
             return self.ccc_send(intent);
         }
@@ -223,8 +242,8 @@ impl Toolbar {
 
     /// Carries on with a session that survived a reload: `updateGuid` for the CC-Gateway, the
     /// bridge's session cookie for CCC. Then the state is re-read from the gateway's queries.
-    pub fn recover(&self) {
-        // Keep the last picture of the session when the page goes away.
+    /// Keeps the last picture of the session when the page goes away (for `restore`).
+    pub fn remember_on_hide(&self) {
         let this = *self;
         let on_hide = window_event_listener(leptos::ev::pagehide, move |_| {
             if let (Some(mut stored), Some(session)) = (load_session(), this.session.try_get_untracked()) {
@@ -235,6 +254,9 @@ impl Toolbar {
             }
         });
         on_cleanup(move || on_hide.remove());
+    }
+
+    pub fn recover(&self) {
         let Some(stored) = load_session() else { return };
         let this = *self;
         spawn_local(async move {

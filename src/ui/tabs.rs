@@ -1,0 +1,170 @@
+//! One phone across tabs. Among tabs of this origin, the holder of the Web Lock
+//! `agentbar-phone` holds the gateway session and polls; the others mirror its session over a
+//! BroadcastChannel and forward their agent's intents to it. "Use the phone here" steals the
+//! lock; when the holder closes, the next tab in the lock's queue takes over with the
+//! remembered session (updateGuid / the bridge cookie), without signing in again.
+
+use super::toolbar::Toolbar;
+use crate::core::step::Intent;
+use crate::core::Session;
+use crate::net::warn;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const LOCK: &str = "agentbar-phone";
+const CHANNEL: &str = "agentbar-phone";
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks` (Web Locks; web-sys has it only behind an unstable cfg).
+    #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = locks)]
+    static LOCKS: JsValue;
+    #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = request)]
+    fn lock_request(name: &str, options: &JsValue, callback: &js_sys::Function) -> js_sys::Promise;
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum TabMessage {
+    /// The holder's session, after every change.
+    State { session: Box<Session> },
+    /// A tab that just opened asks the holder for its state.
+    Sync,
+    /// A tab's agent asked for something; the holder carries it out.
+    Intent { intent: Intent },
+    /// A tab took the phone: the previous holder stops polling.
+    Handover { to: String },
+}
+
+struct Tabs {
+    id: String,
+    channel: web_sys::BroadcastChannel,
+    /// Resolving it releases the lock this tab holds.
+    release: Option<js_sys::Function>,
+}
+
+fn post(channel: &web_sys::BroadcastChannel, msg: &TabMessage) {
+    if let Ok(text) = serde_json::to_string(msg) {
+        let _ = channel.post_message(&JsValue::from_str(&text));
+    }
+}
+
+/// Starts the tab coordination. Without Web Locks or BroadcastChannel the tab simply keeps
+/// its own phone, as a single tab does.
+pub fn start(tb: Toolbar) -> bool {
+    let locks_available = LOCKS.with(|l| !l.is_undefined() && !l.is_null());
+    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else { return false };
+    if !locks_available {
+        return false;
+    }
+    let id = format!("tab-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+    let tabs = Rc::new(RefCell::new(Tabs { id, channel, release: None }));
+    // Until the lock is granted this tab is a follower.
+    become_follower(tb, &tabs);
+    listen(tb, tabs.clone());
+    broadcast_state(tb, tabs.clone());
+    request_lock(tb, tabs.clone(), false);
+    post(&tabs.borrow().channel, &TabMessage::Sync);
+    // Expose "use the phone here" to the view.
+    let here = tabs.clone();
+    tb.take_phone.set_value(Some(Rc::new(move || take_phone(tb, &here))));
+    true
+}
+
+fn become_follower(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
+    tb.stop_polling();
+    tb.phone_here.set(false);
+    let channel = tabs.borrow().channel.clone();
+    let forward: Rc<dyn Fn(Intent)> = Rc::new(move |intent| post(&channel, &TabMessage::Intent { intent }));
+    tb.forward.set_value(Some(forward));
+}
+
+fn become_holder(tb: Toolbar) {
+    tb.forward.set_value(None);
+    tb.phone_here.set(true);
+    // Carry on with the session another tab (or this page before a reload) had.
+    tb.recover();
+}
+
+fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
+    let granted_tabs = tabs.clone();
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+        become_holder(tb);
+        // Held until this tab hands the phone over (or closes).
+        js_sys::Promise::new(&mut |resolve, _reject| granted_tabs.borrow_mut().release = Some(resolve))
+    });
+    let options = js_sys::Object::new();
+    if steal {
+        let _ = js_sys::Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
+    }
+    let promise = lock_request(LOCK, &options, callback.unchecked_ref());
+    // A stolen lock rejects its holder's request: that tab is a follower now and queues again.
+    let on_lost = Closure::once(move |_err: JsValue| {
+        // Stolen before the handover message arrived (else the tab is already a follower).
+        if tb.phone_here.get_untracked() {
+            become_follower(tb, &tabs);
+            request_lock(tb, tabs, false);
+        }
+    });
+    let _ = promise.catch(&on_lost);
+    on_lost.forget();
+}
+
+fn take_phone(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
+    if tb.phone_here.get_untracked() {
+        return;
+    }
+    let to = tabs.borrow().id.clone();
+    post(&tabs.borrow().channel, &TabMessage::Handover { to });
+    request_lock(tb, tabs.clone(), true);
+}
+
+fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
+    let channel = tabs.borrow().channel.clone();
+    let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let Some(text) = ev.data().as_string() else { return };
+        let msg: TabMessage = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => return warn(&format!("agentbar: unreadable tab message: {e}")),
+        };
+        let holder = tb.phone_here.get_untracked();
+        match msg {
+            TabMessage::State { session } if !holder => {
+                let mut session = *session;
+                session.supported = tb.session.with_untracked(|s| s.supported);
+                tb.session.set(session);
+            }
+            TabMessage::Sync if holder => post(
+                &tabs.borrow().channel,
+                &TabMessage::State { session: Box::new(tb.session.get_untracked()) },
+            ),
+            TabMessage::Intent { intent } if holder => tb.send(intent),
+            TabMessage::Handover { to } if holder && to != tabs.borrow().id => {
+                // The other tab takes the phone: stop using the session at once, let the lock go,
+                // and queue again to take over should that tab close.
+                let release = tabs.borrow_mut().release.take();
+                become_follower(tb, &tabs);
+                if let Some(release) = release {
+                    let _ = release.call0(&JsValue::NULL);
+                }
+                request_lock(tb, tabs.clone(), false);
+            }
+            _ => {}
+        }
+    });
+    channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+}
+
+fn broadcast_state(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
+    Effect::new(move |_| {
+        let session = tb.session.get();
+        if tb.phone_here.get_untracked() {
+            post(&tabs.borrow().channel, &TabMessage::State { session: Box::new(session) });
+        }
+    });
+}
