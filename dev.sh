@@ -111,8 +111,10 @@ run_tests() {
   cargo clippy -q --workspace --all-targets -- -D warnings
   log "clippy (wasm32, the toolbar)"
   cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
-  log "host tests: core, protocol, simulator"
+  log "host tests: core, protocol, simulator, bridge"
   cargo test --workspace
+  log "fuzzing the decoders of both vendors (bounded: PROPTEST_CASES=${PROPTEST_CASES:=3000})"
+  PROPTEST_CASES=$PROPTEST_CASES cargo test -q -p agentbar --test fuzz_decoders
   log "browser tests: wasm-bindgen-test in headless Chromium"
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
   log "release build (trunk + wasm-opt)"
