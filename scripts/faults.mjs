@@ -115,6 +115,7 @@ async function prepare(browser) {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.text().includes('panicked')) errors.push(`console: ${m.text().slice(0, 200)}`);
+    if (process.env.DEBUG) console.error(`  [console] ${m.text().slice(0, 200)}`);
   });
   await page.goto(`${URL_BASE}/?lang=en`);
   await signIn(page);
@@ -133,7 +134,6 @@ async function prepare(browser) {
   await waitState(page, 'held');
   await page.locator('[data-testid=hold-item]').first().waitFor();
   const talking = await offerAndAnswer(page, '13800000002');
-  await ctl('requests', undefined, 'DELETE');
   return { context, page, errors, held, talking };
 }
 
@@ -155,8 +155,9 @@ const SCENARIOS = [
     ...transport(),
   },
   {
-    name: 'drop x6 (poll, ~8 s outage)',
-    fault: { kind: 'drop', match: 'agentevent', count: 6 },
+    name: 'drop x5 (poll, 8-15 s outage)',
+    fault: { kind: 'drop', match: 'agentevent', count: 5 },
+    timeoutMs: 45_000,
     ...transport(),
   },
   {
@@ -184,6 +185,7 @@ const SCENARIOS = [
   {
     name: 'slow 3 s (poll) + customer hangs up',
     fault: { kind: 'slow', delayMs: 3000, match: 'agentevent' },
+    afterHit: true,
     trigger: async (ctx) => ctl('customer-hangup', { callid: ctx.talking }),
     expected: 'stays online; held call kept, state held = sim',
   },
@@ -193,8 +195,14 @@ const SCENARIOS = [
     ...transport(),
   },
   {
+    name: 'truncated (poll, empty answer)',
+    fault: { kind: 'truncated', match: 'agentevent' },
+    ...transport(),
+  },
+  {
     name: 'truncated (poll with event) + hang-up',
     fault: { kind: 'truncated', match: 'agentevent' },
+    afterHit: true,
     trigger: async (ctx) => ctl('customer-hangup', { callid: ctx.talking }),
     ...transport({ expected: 'reconnecting -> online; lost event resynced: held call kept = sim' }),
   },
@@ -252,11 +260,19 @@ async function run(browser, sc) {
   try {
     const armedAt = Date.now();
     await ctl('fault', sc.fault);
-    if (sc.trigger) await sc.trigger(ctx);
     let hitAt = null;
+    if (sc.afterHit) {
+      // The fault is on the poll now waiting: the customer hangs up while it waits.
+      const until = Date.now() + 10_000;
+      while (hitAt === null && Date.now() < until) {
+        hitAt = await hitTime(sc.fault.kind);
+        if (hitAt === null) await sleep(20);
+      }
+    }
+    if (sc.trigger) await sc.trigger(ctx);
     let last;
     let okAt = null;
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    const deadline = Date.now() + (sc.timeoutMs ?? SETTLE_TIMEOUT_MS);
     while (Date.now() < deadline) {
       hitAt ??= await hitTime(sc.fault.kind);
       last = await observe(page);
@@ -265,7 +281,10 @@ async function run(browser, sc) {
       if (sc.signOutLike) {
         const signedOutWithReason = last.dom.state === 'signed-out' && !!last.dom.error;
         const recovered = consistent(last) && last.dom.conn === 'online' && last.sim.signedIn;
-        ok = (signedOutWithReason && (sc.fault.kind === 'expireGuid' || !last.sim.signedIn)) || recovered;
+        // Recovered in place is judged once a request has met the fault (before that the
+        // toolbar cannot know); a signed-out reason can only come from the fault.
+        ok = (signedOutWithReason && (sc.fault.kind === 'expireGuid' || !last.sim.signedIn)) ||
+          (hitAt !== null && recovered);
       } else {
         ok = hitAt !== null && consistent(last) && last.dom.conn === 'online' && (!sc.transport || sawReconnecting);
         // A command fault must also have shown the agent something.

@@ -30,6 +30,8 @@ pub struct Config {
     pub skill_groups: Vec<String>,
     /// CCC: how often PollUserStatus runs, in milliseconds.
     pub poll_ms: u32,
+    /// Keyboard shortcuts (`keys=answer:F2;hangup:Ctrl+Shift+H` overrides the defaults).
+    pub keymap: crate::keys::Keymap,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             vendor: Vendor::Huawei,
             skill_groups: Vec::new(),
             poll_ms: 1000,
+            keymap: crate::keys::Keymap::default(),
         }
     }
 }
@@ -73,6 +76,7 @@ impl Config {
                     c.skill_groups =
                         value.split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect()
                 }
+                "keys" => c.keymap = c.keymap.clone().with_overrides(value),
                 // Faster than 250 ms would hammer the bridge; slower than 5 s would miss rings.
                 "pollMs" => c.poll_ms = value.parse().map_or(c.poll_ms, |ms: u32| ms.clamp(250, 5000)),
                 "busyReasons" => {

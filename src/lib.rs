@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod embed;
 pub mod i18n;
+pub mod keys;
 pub mod protocol;
 pub mod vendor;
 

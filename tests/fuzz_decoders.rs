@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Fuzzing of every decoder that reads gateway or host input, on both vendors: arbitrary
 //! bytes, arbitrary JSON, and real payload shapes with arbitrary values in every field. The
 //! property is "never panics"; a panic in the browser kills the toolbar mid-shift.

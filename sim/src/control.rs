@@ -4,7 +4,7 @@
 //! sim/README.md — it is a public contract.
 
 use crate::config::Media;
-use crate::model::OfferRequest;
+use crate::model::{Fault, OfferRequest};
 use crate::{params, App, SharedApp};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<SharedApp> {
         .route("/sim/config", get(get_config).post(set_config))
         .route("/sim/state", get(state))
         .route("/sim/reset", post(reset))
+        .route("/sim/fault", get(list_faults).post(arm_fault).delete(clear_faults))
         .route("/sim/clock", get(get_clock).post(set_clock))
         .route("/sim/ccc/next", post(ccc_next))
         .route("/sim/ccc/channel", post(ccc_channel))
@@ -318,6 +319,52 @@ async fn reset(State(app): State<SharedApp>) -> Response {
     app.lock().reset(app.now());
     app.wake();
     Json(json!({"ok": true})).into_response()
+}
+
+/// `GET /sim/fault`: the armed faults.
+async fn list_faults(State(app): State<SharedApp>) -> Response {
+    Json(json!(app.lock().faults.armed)).into_response()
+}
+
+/// `POST /sim/fault {kind, match?, agent?, count?, delayMs?, status?, forward?, eventType?,
+/// callid?, content?}` → the fault and whether it stays armed. An action kind without `match`
+/// is carried out at once.
+async fn arm_fault(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let fault = match body_json(&body).and_then(|v| Fault::parse(&v)) {
+        Ok(f) => f,
+        Err(e) => return bad(e),
+    };
+    let now = app.now();
+    let result = {
+        let mut sim = app.lock();
+        if fault.kind.is_action() && fault.pattern.is_none() {
+            sim.apply_fault(&fault, now).map(|out| {
+                App::queue(&mut sim, out, now);
+                if fault.kind != crate::model::FaultKind::UnknownCallEvent {
+                    // The first request (of the agent) after the effect is marked with it.
+                    sim.faults.observe_later(fault.kind, fault.agent.clone());
+                }
+                (sim.faults.number(fault), false)
+            })
+        } else {
+            Ok((sim.faults.arm(fault), true))
+        }
+    };
+    app.wake();
+    match result {
+        Ok((fault, armed)) => {
+            let mut v = json!(fault);
+            v["armed"] = json!(armed);
+            Json(v).into_response()
+        }
+        Err(e) => bad(e),
+    }
+}
+
+/// `DELETE /sim/fault`: disarms every fault.
+async fn clear_faults(State(app): State<SharedApp>) -> Response {
+    let cleared = app.lock().faults.clear();
+    Json(json!({"ok": true, "cleared": cleared})).into_response()
 }
 
 async fn unknown() -> Response {

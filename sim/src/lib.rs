@@ -8,6 +8,7 @@
 //! * `vendor` — `/agentgateway/resource/...`, the Huawei API the toolbar talks to.
 //! * `ccc` — RPC requests to `/` (`Action=...`), signature checks, CCC envelopes.
 //! * `control` — `/sim/...`, the JSON API tests and the demo use to drive calls.
+//! * `fault` — fault injection in front of the vendor API (`/sim/fault`).
 //!
 //! In-process use (tests):
 //! ```no_run
@@ -23,6 +24,7 @@ pub mod codes;
 pub mod config;
 mod control;
 pub mod crypto;
+mod fault;
 pub mod model;
 mod params;
 mod vendor;
@@ -128,7 +130,10 @@ pub fn router(app: SharedApp, static_dir: Option<PathBuf>) -> Router {
         }
         None => router.fallback(|| async { axum::http::StatusCode::NOT_FOUND }),
     };
-    router.layer(axum::middleware::from_fn_with_state(app, ccc_layer))
+    // Outermost: fault injection sees every vendor request first (`/sim/fault`).
+    router
+        .layer(axum::middleware::from_fn_with_state(app.clone(), ccc_layer))
+        .layer(axum::middleware::from_fn_with_state(app, fault::layer))
 }
 
 /// Sends CCC requests (`/` with an `Action`) to the CCC dialect before any other route.

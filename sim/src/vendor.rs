@@ -7,10 +7,11 @@
 
 use crate::codes::{self, Fail};
 use crate::config::{EmptyPollEvent, ErrorResult};
+use crate::fault::{path_agent, FaultTag};
 use crate::model::{PollStep, QueuedEvent};
 use crate::{params, App, SharedApp};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -159,6 +160,7 @@ async fn handle(
     State(app): State<SharedApp>,
     method: Method,
     uri: Uri,
+    tag: Option<Extension<FaultTag>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -175,10 +177,18 @@ async fn handle(
             Err(_) => (Value::String(String::from_utf8_lossy(&body).into_owned()), true),
         }
     };
-    let error_style = {
+    let (error_style, request_seq) = {
         let mut sim = app.lock();
-        sim.record_request(now, method.as_str(), &path, &query, guid.clone(), parsed.clone());
-        sim.cfg.knobs.error_result
+        let seq = sim.record_request(now, method.as_str(), &path, &query, guid.clone(), parsed.clone());
+        // The fault this request hit, else an earlier fault's effect it is the first to see.
+        let fault = match tag {
+            Some(Extension(FaultTag(kind))) => Some(kind),
+            None => sim.faults.observed_by(Some(path_agent(&path).unwrap_or_default().as_str())),
+        };
+        if let Some(kind) = fault {
+            sim.tag_request(seq, kind);
+        }
+        (sim.cfg.knobs.error_result, seq)
     };
     let fail = |f: Fail| respond(error_body(&f, error_style), None);
 
@@ -205,10 +215,11 @@ async fn handle(
     if bad_json {
         return fail(Fail::bad_param("request body is not valid JSON"));
     }
-    let query = params::query_pairs(&query);
     if op == Op::Poll {
-        return poll(app, agent, guid).await;
+        let subject = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        return poll(app, agent, guid, request_seq, subject).await;
     }
+    let query = params::query_pairs(&query);
 
     let outcome = {
         let mut sim = app.lock();
@@ -388,7 +399,14 @@ impl Drop for PollGuard {
 }
 
 /// `GET agentevent/{id}`: one event at once if queued, else wait up to `pollWaitMs`.
-async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
+/// `request_seq` is the poll's `/sim/requests` entry and `subject` its path, for faults.
+async fn poll(
+    app: SharedApp,
+    agent: String,
+    guid: Option<String>,
+    request_seq: u64,
+    subject: String,
+) -> Response {
     let now = app.now();
     let (ticket, wait, error_style) = {
         let mut sim = app.lock();
@@ -416,7 +434,10 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
             PollStep::Superseded => break None,
             PollStep::Gone => {
                 guard.done = true;
-                app.lock().poll_abandon(&agent, ticket, app.now());
+                let mut sim = app.lock();
+                sim.poll_abandon(&agent, ticket, app.now());
+                sim.poll_gone(&agent, request_seq);
+                drop(sim);
                 return respond(error_body(&Fail::code(codes::NOT_SIGNED_IN), error_style), None);
             }
             PollStep::Wait => {}
@@ -428,6 +449,9 @@ async fn poll(app: SharedApp, agent: String, guid: Option<String>) -> Response {
     guard.done = true;
     let (set_guid, empty_style, as_list) = {
         let mut sim = app.lock();
+        if let Some(ev) = &found {
+            sim.poll_delivered(&agent, &subject, request_seq, ev);
+        }
         let set_guid = sim.poll_end(&agent, ticket, app.now());
         (set_guid, sim.cfg.knobs.empty_poll_event, sim.cfg.knobs.event_as_list)
     };

@@ -142,6 +142,10 @@ messages! {
     ConnectFailed => "连接对方失败", "The other party could not be reached";
     TransferFailed => "转接失败,你仍在通话中", "The transfer failed; you are still on the call";
     Code => "错误码", "Code";
+    SoundOff => "铃声未开启:点击开启", "Ringtone is off: click to turn it on";
+    NotificationsOff => "桌面通知未开启:点击允许", "Desktop alerts are off: click to allow";
+    Volume => "铃声音量", "Ring volume";
+    TestRing => "试听铃声", "Test ring";
     PhoneElsewhere => "电话在另一个标签页中", "The phone is in another tab";
     UsePhoneHere => "在这里使用电话", "Use the phone here";
     // Hold list

@@ -67,7 +67,7 @@ fn CallDetailView(detail: CallDetail) -> impl IntoView {
     let secs = move |s: u64| format!("{s} {}", Msg::Seconds.text(tb.lang.get_untracked()));
     view! {
         <div class="ab-cdr__view" data-testid="cdr-view" role="region" aria-label=tr(Msg::CdrTitle)>
-            <h3 class="ab-cdr__title">{tr(Msg::CdrTitle)}" · "{d.caller.clone()}" → "{d.called.clone()}</h3>
+            <h2 class="ab-cdr__title">{tr(Msg::CdrTitle)}" · "{d.caller.clone()}" → "{d.called.clone()}</h2>
             <dl class="ab-cdr__facts">
                 <div class="ab-cdr__row"><dt>{tr(Msg::CdrDisposition)}</dt><dd data-testid="cdr-disposition">{disposition}</dd></div>
                 {row(Msg::CdrContactType, d.contact_type.clone())}
@@ -83,7 +83,7 @@ fn CallDetailView(detail: CallDetail) -> impl IntoView {
                 })}
                 {d.satisfaction.map(|s| row(Msg::CdrSatisfaction, s.to_string()))}
             </dl>
-            <h4 class="ab-cdr__subtitle">{tr(Msg::CdrTimeline)}</h4>
+            <h3 class="ab-cdr__subtitle">{tr(Msg::CdrTimeline)}</h3>
             <ol class="ab-cdr__timeline" data-testid="cdr-timeline">
                 {d.timeline.iter().map(|e| {
                     let source = e.source;

@@ -1,7 +1,7 @@
 //! The call panel: the call the agent is on (party, direction, talk timer; hang up, hold,
 //! mute, keypad) and the dialer for calling out.
 
-use super::{tr, use_toolbar, ConsultPicker, TransferDialog};
+use super::{key_label, titled, tr, use_toolbar, ConsultPicker, TransferDialog};
 use crate::config::Vendor;
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::event::Media;
@@ -10,6 +10,7 @@ use crate::core::step::Intent;
 use crate::core::transfer::TransferKind;
 use crate::core::validate;
 use crate::i18n::{format_elapsed, Msg};
+use crate::keys::Shortcut;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,13 @@ pub fn CallPanel() -> impl IntoView {
     let keypad_open = RwSignal::new(false);
     let transfer_open = RwSignal::new(false);
     let consult_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(tb.shortcut.get(), Some((Shortcut::Transfer, _)))
+            && allowed.with_untracked(|a| a.contains(Action::Transfer))
+        {
+            transfer_open.set(true);
+        }
+    });
     let transfer =
         Memo::new(move |_| tb.session.with(|s| s.transfer.as_ref().map(|t| (t.address.clone(), t.since))));
 
@@ -75,11 +83,13 @@ pub fn CallPanel() -> impl IntoView {
                     </div>
                     <div class="ab-call__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="hangup"
+                            title=titled(Msg::HangUp, Shortcut::HangUp) aria-keyshortcuts=key_label(tb, Shortcut::HangUp)
                             disabled=move || !can(Action::HangUp)
                             on:click=move |_| tb.send(Intent::HangUp { call_id: hang_id.clone() })>
                             {tr(Msg::HangUp)}
                         </button>
-                        <button type="button" class="ab-btn" data-testid="hold" disabled=move || !can(Action::Hold)
+                        <button type="button" class="ab-btn" data-testid="hold"
+                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold) disabled=move || !can(Action::Hold)
                             on:click=move |_| tb.send(Intent::Hold { call_id: hold_id.clone() })>
                             {tr(Msg::Hold)}
                         </button>
@@ -92,6 +102,7 @@ pub fn CallPanel() -> impl IntoView {
                             {if muted { Msg::Unmute.text(lang) } else { Msg::Mute.text(lang) }}
                         </button>
                         <button type="button" class="ab-btn" data-testid="transfer-open" aria-haspopup="dialog"
+                            title=titled(Msg::Transfer, Shortcut::Transfer) aria-keyshortcuts=key_label(tb, Shortcut::Transfer)
                             disabled=move || !can(Action::Transfer) on:click=move |_| transfer_open.set(true)>
                             {tr(Msg::Transfer)}
                         </button>

@@ -23,6 +23,8 @@ pub fn ConsultPicker(
     let target = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
     let directory = LocalResource::new(move || tb.load_directory());
+    let node = NodeRef::new();
+    super::focus::trap_focus(node);
     let escape = window_event_listener(ev::keydown, move |e| {
         if e.key() == "Escape" {
             on_close.run(());
@@ -42,9 +44,9 @@ pub fn ConsultPicker(
         on_close.run(());
     };
     view! {
-        <div class="ab-dialog ab-consult-picker" data-testid="consult-picker" role="dialog" aria-modal="true"
+        <div class="ab-dialog ab-consult-picker" node_ref=node data-testid="consult-picker" role="dialog" aria-modal="true"
             aria-labelledby="ab-consult-title">
-            <h3 id="ab-consult-title" class="ab-dialog__title">{tr(Msg::ConsultTitle)}</h3>
+            <h2 id="ab-consult-title" class="ab-dialog__title">{tr(Msg::ConsultTitle)}</h2>
             <form class="ab-transfer__form" novalidate on:submit=move |e| { e.prevent_default(); start(); }>
                 <label class="ab-field">
                     <span>{tr(Msg::TargetType)}</span>

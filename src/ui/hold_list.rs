@@ -51,10 +51,10 @@ pub fn HoldList() -> impl IntoView {
         </Show>
         <Show when=shown>
             <section class="ab-hold" data-testid="hold-list" aria-label=tr(Msg::HoldList)>
-                <h3 class="ab-hold__title">
+                <h2 class="ab-hold__title">
                     {tr(Msg::HoldList)}
                     <span class="ab-hold__count">{move || rows.with(Vec::len)}</span>
-                </h3>
+                </h2>
                 <Show when=move || rows.with(Vec::is_empty)>
                     <p class="ab-hold__empty" data-testid="hold-empty">{tr(Msg::NoHeldCalls)}</p>
                 </Show>

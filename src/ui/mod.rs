@@ -6,8 +6,10 @@ mod call_panel;
 mod ccc_io;
 mod consult_bar;
 mod embed_io;
+mod focus;
 mod hold_list;
 mod reject_dialog;
+mod ring_alert;
 mod ringing_banner;
 mod sign_in;
 mod state_bar;
@@ -40,7 +42,7 @@ pub fn start() {
     let search = window().location().search().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
     let pairs: Vec<(String, String)> =
-        ["gateway", "agent", "phone", "lang", "busyReasons", "vendor", "skillGroups", "pollMs"]
+        ["gateway", "agent", "phone", "lang", "busyReasons", "vendor", "skillGroups", "pollMs", "keys"]
             .iter()
             .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
             .collect();
@@ -63,6 +65,57 @@ pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
     move || msg.text(lang.get())
 }
 
+/// The combination of a shortcut, for tooltips and `aria-keyshortcuts`.
+pub fn key_label(tb: Toolbar, s: crate::keys::Shortcut) -> String {
+    tb.config.with_value(|c| c.keymap.combo(s).map(|c| c.label()).unwrap_or_default())
+}
+
+/// A button title with its shortcut: "Answer (Alt+A)".
+pub fn titled(msg: Msg, s: crate::keys::Shortcut) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let tb = use_toolbar();
+    move || format!("{} ({})", msg.text(tb.lang.get()), key_label(tb, s))
+}
+
+fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
+    use crate::core::actions::{allowed_actions, Action};
+    use crate::core::step::Intent;
+    use crate::keys::Shortcut;
+    let Some(s) = tb.config.with_value(|c| {
+        c.keymap.find(&e.code(), &e.key(), e.ctrl_key(), e.alt_key(), e.shift_key(), e.meta_key())
+    }) else {
+        return;
+    };
+    e.prevent_default();
+    let session = tb.session.get_untracked();
+    let allowed = allowed_actions(&session);
+    let active = session.active().map(|c| c.id.clone());
+    match s {
+        Shortcut::Answer if allowed.contains(Action::Answer) => {
+            if let Some(c) = session.ringing() {
+                tb.send(Intent::Answer { call_id: c.id.clone() });
+            }
+        }
+        Shortcut::HangUp if allowed.contains(Action::HangUp) => {
+            if let Some(call_id) = active {
+                tb.send(Intent::HangUp { call_id });
+            }
+        }
+        Shortcut::Hold if allowed.contains(Action::Hold) => {
+            if let Some(call_id) = active {
+                tb.send(Intent::Hold { call_id });
+            }
+        }
+        Shortcut::Ready if allowed.contains(Action::Ready) => tb.send(Intent::Ready),
+        Shortcut::Busy if allowed.contains(Action::Busy) => tb.send(Intent::Busy { reason: None }),
+        // Reject and transfer need a choice: their dialogs open.
+        Shortcut::Reject | Shortcut::Transfer => {
+            let n = tb.shortcut.get_untracked().map_or(0, |(_, n)| n + 1);
+            tb.shortcut.set(Some((s, n)));
+        }
+        _ => {}
+    }
+}
+
 /// The whole toolbar.
 #[component]
 pub fn App(toolbar: Toolbar) -> impl IntoView {
@@ -82,23 +135,28 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         toolbar.stop_polling();
     });
     let signed_in = Memo::new(move |_| toolbar.session.with(|s| s.agent.is_signed_in()));
+    let keys = window_event_listener(leptos::ev::keydown, move |e| on_shortcut(toolbar, &e));
+    on_cleanup(move || keys.remove());
     view! {
         <div class="ab-root" lang=move || toolbar.lang.get().tag()>
             <header class="ab-bar">
-                <span class="ab-brand">"agentbar"</span>
+                <h1 class="ab-brand">"agentbar"</h1>
                 <ConnectionStatus/>
                 <PhoneChip/>
                 <LangSwitch/>
             </header>
-            <NoticeBar/>
-            <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
-                <StateBar/>
-                <RingingBanner/>
-                <ConsultBar/>
-                <CallPanel/>
-                <HoldList/>
-                <CallDetailPanel/>
-            </Show>
+            <main class="ab-main">
+                <NoticeBar/>
+                <ring_alert::RingAssurance/>
+                <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
+                    <StateBar/>
+                    <RingingBanner/>
+                    <ConsultBar/>
+                    <CallPanel/>
+                    <HoldList/>
+                    <CallDetailPanel/>
+                </Show>
+            </main>
         </div>
     }
 }

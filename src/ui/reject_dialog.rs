@@ -15,6 +15,8 @@ pub fn RejectDialog(
 ) -> impl IntoView {
     let tb = use_toolbar();
     let mode = RwSignal::new(None::<RejectMode>);
+    let node = NodeRef::new();
+    super::focus::trap_focus(node);
     let escape = window_event_listener(ev::keydown, move |e| {
         if e.key() == "Escape" {
             on_close.run(());
@@ -38,8 +40,8 @@ pub fn RejectDialog(
         }
     };
     view! {
-        <div class="ab-dialog" data-testid="reject-dialog" role="dialog" aria-modal="true" aria-labelledby="ab-reject-title">
-            <h3 id="ab-reject-title" class="ab-dialog__title">{tr(Msg::RejectTitle)}</h3>
+        <div class="ab-dialog" node_ref=node data-testid="reject-dialog" role="dialog" aria-modal="true" aria-labelledby="ab-reject-title">
+            <h2 id="ab-reject-title" class="ab-dialog__title">{tr(Msg::RejectTitle)}</h2>
             {choice(RejectMode::Requeue, "reject-mode-requeue", Msg::RejectRequeue, Msg::RejectRequeueHint)}
             {choice(RejectMode::Release, "reject-mode-release", Msg::RejectRelease, Msg::RejectReleaseHint)}
             <div class="ab-actions">

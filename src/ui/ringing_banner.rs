@@ -1,9 +1,10 @@
 //! The ringing banner: who calls, on which line and skill queue, for how long; answer or reject.
 
-use super::{tr, use_toolbar, RejectDialog};
+use super::{key_label, titled, tr, use_toolbar, RejectDialog};
 use crate::core::event::Media;
 use crate::core::step::Intent;
 use crate::i18n::{format_elapsed, Msg};
+use crate::keys::Shortcut;
 use leptos::prelude::*;
 
 /// What the banner shows of the ringing call.
@@ -35,6 +36,12 @@ pub fn RingingBanner() -> impl IntoView {
         })
     });
     let reject_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(tb.shortcut.get(), Some((Shortcut::Reject, _))) && ringing.with_untracked(Option::is_some)
+        {
+            reject_open.set(true);
+        }
+    });
     // A new ring starts with the dialog closed.
     Effect::new(move |_| {
         ringing.track();
@@ -73,10 +80,12 @@ pub fn RingingBanner() -> impl IntoView {
                     </div>
                     <div class="ab-ring__actions">
                         <button type="button" class="ab-btn ab-btn--ok ab-btn--big" data-testid="answer"
+                            title=titled(Msg::Answer, Shortcut::Answer) aria-keyshortcuts=key_label(tb, Shortcut::Answer)
                             on:click=move |_| tb.send(Intent::Answer { call_id: answer_id.clone() })>
                             {tr(Msg::Answer)}
                         </button>
                         <button type="button" class="ab-btn ab-btn--danger ab-btn--big" data-testid="reject"
+                            title=titled(Msg::Reject, Shortcut::Reject) aria-keyshortcuts=key_label(tb, Shortcut::Reject)
                             aria-haspopup="dialog" on:click=move |_| reject_open.set(true)>
                             {tr(Msg::Reject)}
                         </button>

@@ -1,10 +1,11 @@
 //! The agent's state with its timer, and the buttons that change it.
 
-use super::{tr, use_toolbar};
+use super::{key_label, titled, tr, use_toolbar};
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::model::{AgentState, DisplayState};
 use crate::core::step::Intent;
 use crate::i18n::{format_elapsed, Msg};
+use crate::keys::Shortcut;
 use leptos::prelude::*;
 
 #[component]
@@ -54,6 +55,7 @@ pub fn StateBar() -> impl IntoView {
             </span>
             <div class="ab-state__actions">
                 <button type="button" class="ab-btn ab-btn--ok" data-testid="state-ready"
+                    title=titled(Msg::Ready, Shortcut::Ready) aria-keyshortcuts=key_label(tb, Shortcut::Ready)
                     disabled=move || !can(Action::Ready) on:click=move |_| tb.send(Intent::Ready)>
                     {tr(Msg::Ready)}
                 </button>
@@ -64,6 +66,7 @@ pub fn StateBar() -> impl IntoView {
                         {reasons.into_iter().map(|(code, name)| view! { <option value=code.to_string()>{name}</option> }).collect_view()}
                     </select>
                     <button type="button" class="ab-btn" data-testid="state-busy"
+                        title=titled(Msg::Busy, Shortcut::Busy) aria-keyshortcuts=key_label(tb, Shortcut::Busy)
                         disabled=move || !can(Action::Busy)
                         on:click=move |_| tb.send(Intent::Busy { reason: busy_reason.get_untracked().parse().ok() })>
                         {tr(Msg::Busy)}

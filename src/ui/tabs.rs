@@ -103,11 +103,16 @@ fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
     }
     let promise = lock_request(LOCK, &options, callback.unchecked_ref());
     // A stolen lock rejects its holder's request: that tab is a follower now and queues again.
-    let on_lost = Closure::once(move |_err: JsValue| {
-        // Stolen before the handover message arrived (else the tab is already a follower).
+    let on_lost = Closure::once(move |err: JsValue| {
         if tb.phone_here.get_untracked() {
+            // Stolen before the handover message arrived (else the tab is already a follower).
             become_follower(tb, &tabs);
             request_lock(tb, tabs, false);
+        } else {
+            // The lock cannot be had here at all (some embedding contexts refuse Web Locks):
+            // this tab keeps its own phone, as a single tab would.
+            warn(&format!("agentbar: no phone lock ({err:?}); this tab keeps its own phone"));
+            become_holder(tb);
         }
     });
     let _ = promise.catch(&on_lost);

@@ -109,11 +109,19 @@ pub struct Toolbar {
     /// Called with every request outcome (the embedding API replies to host commands with it).
     pub(super) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
     /// Set while another tab holds the phone: intents go there instead of to the gateway.
-    pub(super) forward: StoredValue<Option<std::rc::Rc<dyn Fn(Intent)>>, LocalStorage>,
+    pub(super) forward: StoredValue<Option<Forward>, LocalStorage>,
     /// Whether this tab holds the phone (the gateway session and the poll).
     pub phone_here: RwSignal<bool>,
-    pub(super) take_phone: StoredValue<Option<std::rc::Rc<dyn Fn()>>, LocalStorage>,
+    pub(super) take_phone: StoredValue<Option<TakePhone>, LocalStorage>,
+    /// The last keyboard shortcut pressed, with a counter so the same one fires again.
+    pub shortcut: RwSignal<Option<(crate::keys::Shortcut, u64)>>,
 }
+
+/// Where a tab without the phone sends its agent's intents.
+pub type Forward = std::rc::Rc<dyn Fn(Intent)>;
+
+/// "Use the phone here".
+pub type TakePhone = std::rc::Rc<dyn Fn()>;
 
 /// A callback for request outcomes.
 pub type DoneListener = std::rc::Rc<dyn Fn(&Intent, &Result<serde_json::Value, crate::core::GatewayError>)>;
@@ -139,6 +147,7 @@ impl Toolbar {
             forward: StoredValue::new_local(None),
             phone_here: RwSignal::new(true),
             take_phone: StoredValue::new_local(None),
+            shortcut: RwSignal::new(None),
         }
     }
 

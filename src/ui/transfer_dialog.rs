@@ -56,6 +56,8 @@ pub fn TransferDialog(
     };
 
     let over_limit = move || calldata.with(String::len) > max_bytes;
+    let node = NodeRef::new();
+    super::focus::trap_focus(node);
     let escape = window_event_listener(ev::keydown, move |e| {
         if e.key() == "Escape" {
             on_close.run(());
@@ -101,9 +103,9 @@ pub fn TransferDialog(
     };
 
     view! {
-        <div class="ab-dialog ab-transfer" data-testid="transfer-dialog" role="dialog" aria-modal="true"
+        <div class="ab-dialog ab-transfer" node_ref=node data-testid="transfer-dialog" role="dialog" aria-modal="true"
             aria-labelledby="ab-transfer-title">
-            <h3 id="ab-transfer-title" class="ab-dialog__title">{tr(Msg::TransferTitle)}</h3>
+            <h2 id="ab-transfer-title" class="ab-dialog__title">{tr(Msg::TransferTitle)}</h2>
             <span class="ab-transfer__kind" data-testid="transfer-kind" data-kind=kind_name>{tr(kind_msg)}</span>
             <form class="ab-transfer__form" novalidate on:submit=move |e| { e.prevent_default(); submit(); }>
                 <label class="ab-field">
@@ -139,14 +141,15 @@ pub fn TransferDialog(
                         <input class="ab-directory__search" data-testid="transfer-search" type="search"
                             aria-label=tr(Msg::Search) placeholder=tr(Msg::Search)
                             prop:value=move || search.get() on:input=move |e| search.set(event_target_value(&e))/>
-                        <ul class="ab-directory__list" role="listbox" aria-label=tr(Msg::Directory)>
+                        <ul class="ab-directory__list" aria-label=tr(Msg::Directory)>
                             {move || directory.get().map(|dir| {
                                 directory_entries(&dir, device.get(), &search.get()).into_iter().map(|(addr, label, state)| {
                                     let pick = addr.clone();
                                     let selected = addr.clone();
                                     view! {
-                                        <li role="option" aria-selected=move || (address.get() == selected).to_string()>
+                                        <li>
                                             <button type="button" class="ab-directory__item" data-testid="transfer-option"
+                                                aria-pressed=move || (address.get() == selected).to_string()
                                                 data-address=addr.clone() on:click=move |_| address.set(pick.clone())>
                                                 <span class="ab-directory__addr">{addr.clone()}</span>
                                                 <span class="ab-directory__name">{label}</span>

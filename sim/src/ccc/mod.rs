@@ -76,6 +76,7 @@ fn error_response(fail: &CccFail, request_id: String) -> Response {
 
 pub async fn handle(app: SharedApp, req: Request) -> Response {
     let now = app.now();
+    let tag = req.extensions().get::<crate::fault::FaultTag>().map(|t| t.0);
     let (parts, body) = req.into_parts();
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
     let method = parts.method.as_str().to_string();
@@ -132,7 +133,10 @@ pub async fn handle(app: SharedApp, req: Request) -> Response {
     let mut out = Vec::new();
     let outcome: Result<Option<Value>, CccFail> = {
         let mut sim = app.lock();
-        sim.record_request(now, &method, parts.uri.path(), &raw_query, None, body_value);
+        let seq = sim.record_request(now, &method, parts.uri.path(), &raw_query, None, body_value);
+        if let Some(kind) = tag.or_else(|| sim.faults.observed_by(None)) {
+            sim.tag_request(seq, kind);
+        }
         let mut extra = Map::new();
         extra.insert("dialect".into(), json!("ccc"));
         extra.insert("action".into(), json!(action));

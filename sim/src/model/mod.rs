@@ -7,6 +7,7 @@
 
 mod calls;
 pub mod ccc;
+mod faults;
 mod queries;
 mod session;
 
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 
 pub use calls::{transfer_mode_allowed, OfferRequest, TransferKind};
+pub use faults::{DropStage, Fault, FaultKind, Faults, DROP_RETRY_WINDOW_MS};
 pub use session::{PollStep, PollTicket};
 
 /// Epoch milliseconds.
@@ -83,6 +85,9 @@ pub struct RequestRecord {
     /// CCC requests only: `dialect`, `action`, `params`, `signature`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub ccc: Option<serde_json::Map<String, Value>>,
+    /// The fault (`/sim/fault` kind) this request hit or was the first to see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// The agent's own state when no call decides it (gateway codes in [`Agent::state_code`]).
@@ -367,6 +372,8 @@ pub struct Sim {
     pub demo: bool,
     /// CCC dialect: jobs (JobId, channels, call records) and id counters.
     pub ccc: ccc::CccModel,
+    /// Armed faults (`/sim/fault`).
+    pub faults: Faults,
     next_call: u64,
     next_seq: u64,
     next_request: u64,
@@ -392,6 +399,7 @@ impl Sim {
             requests: Vec::new(),
             demo: false,
             ccc: ccc::CccModel::default(),
+            faults: Faults::default(),
             next_call: 0,
             next_seq: 0,
             next_request: 0,
@@ -400,7 +408,8 @@ impl Sim {
         }
     }
 
-    /// Back to the configuration at start: everybody signed out, no calls, logs cleared.
+    /// Back to the configuration at start: everybody signed out, no calls, logs cleared,
+    /// faults disarmed.
     /// The demo flag is kept (it is a command-line option, not state).
     pub fn reset(&mut self, now: Ms) {
         let demo = self.demo;
@@ -479,7 +488,7 @@ impl Sim {
         query: &str,
         guid: Option<String>,
         body: Value,
-    ) {
+    ) -> u64 {
         if self.requests.len() >= REQUEST_LOG_LIMIT {
             self.requests.drain(..REQUEST_LOG_LIMIT / 10);
         }
@@ -493,7 +502,9 @@ impl Sim {
             guid,
             body,
             ccc: None,
+            fault: None,
         });
+        self.next_request
     }
 
     /// Queues a raw event (`POST /sim/event`, for decoder-quirk tests).

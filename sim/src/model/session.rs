@@ -26,7 +26,7 @@ pub struct PollTicket {
     pub gen: u64,
 }
 
-fn new_guid(server: &str) -> String {
+pub(super) fn new_guid(server: &str) -> String {
     format!("{}.{}", uuid::Uuid::new_v4(), server)
 }
 

@@ -1,0 +1,209 @@
+//! Ring assurance: when a call rings, everything at once — a Web Audio ringtone (no audio
+//! file), a desktop notification when the tab is hidden, a flashing title and favicon badge,
+//! and a screen-reader announcement. Warnings say when sound or notifications are blocked,
+//! with a one-click fix. All of it stops the moment the call is answered, rejected or gone.
+
+use super::{tr, use_toolbar};
+use crate::i18n::Msg;
+use leptos::prelude::*;
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const VOLUME_KEY: &str = "agentbar.volume";
+/// A silent badge-less favicon and one with a red badge, as data URLs (CSP: img-src data:).
+const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3C/svg%3E";
+const ICON_RINGING: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3Ccircle cx='25' cy='7' r='7' fill='%23d0021b'/%3E%3C/svg%3E";
+
+struct Sound {
+    ctx: Option<web_sys::AudioContext>,
+}
+
+impl Sound {
+    /// Creates or resumes the audio context; browsers allow it only after a user gesture.
+    fn unlock(&mut self) -> Option<web_sys::AudioContext> {
+        if self.ctx.is_none() {
+            self.ctx = web_sys::AudioContext::new().ok();
+        }
+        let ctx = self.ctx.clone()?;
+        if ctx.state() != web_sys::AudioContextState::Running {
+            let _ = ctx.resume();
+        }
+        Some(ctx)
+    }
+
+    fn running(&self) -> bool {
+        self.ctx.as_ref().is_some_and(|c| c.state() == web_sys::AudioContextState::Running)
+    }
+
+    /// One ring burst: two tones, 0.4 s on, 0.2 s off, 0.4 s on.
+    fn burst(&self, volume: f64) {
+        let Some(ctx) = self.ctx.as_ref().filter(|_| self.running()) else { return };
+        let now = ctx.current_time();
+        for (start, freq) in [(0.0, 440.0), (0.0, 480.0), (0.6, 440.0), (0.6, 480.0)] {
+            let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+            osc.frequency().set_value(freq);
+            gain.gain().set_value((volume * 0.15) as f32);
+            let _ = osc.connect_with_audio_node(&gain);
+            let _ = gain.connect_with_audio_node(&ctx.destination());
+            let _ = osc.start_with_when(now + start);
+            let _ = osc.stop_with_when(now + start + 0.4);
+        }
+    }
+}
+
+fn set_favicon(href: &str) {
+    let doc = document();
+    let link = match doc.query_selector("link[rel~='icon']").ok().flatten() {
+        Some(l) => l,
+        None => {
+            let Ok(l) = doc.create_element("link") else { return };
+            let _ = l.set_attribute("rel", "icon");
+            if let Some(head) = doc.head() {
+                let _ = head.append_child(&l);
+            }
+            l
+        }
+    };
+    let _ = link.set_attribute("href", href);
+}
+
+fn notification_permission() -> String {
+    match web_sys::Notification::permission() {
+        web_sys::NotificationPermission::Granted => "granted",
+        web_sys::NotificationPermission::Denied => "denied",
+        _ => "default",
+    }
+    .to_string()
+}
+
+#[component]
+pub fn RingAssurance() -> impl IntoView {
+    let tb = use_toolbar();
+    let sound = StoredValue::new_local(Sound { ctx: None });
+    let sound_on = RwSignal::new(false);
+    let permission = RwSignal::new(notification_permission());
+    let stored_volume =
+        window().local_storage().ok().flatten().and_then(|s| s.get_item(VOLUME_KEY).ok().flatten());
+    let volume = RwSignal::new(stored_volume.and_then(|v| v.parse().ok()).unwrap_or(0.6_f64));
+    let ringing =
+        Memo::new(move |_| tb.session.with(|s| s.ringing().map(|c| (c.id.clone(), c.caller.clone()))));
+    let announcement = RwSignal::new(String::new());
+
+    let unlock = move || {
+        let running = sound.try_update_value(|s| {
+            s.unlock();
+            s.running()
+        });
+        sound_on.set(running.unwrap_or(false));
+    };
+    // The first click anywhere unlocks sound for the rest of the shift. On `click`, after the
+    // target has had it: hiding the warning on pointerdown would move the layout under the
+    // pointer and swallow that very click.
+    let first_click = window_event_listener(leptos::ev::click, move |_| {
+        if !sound_on.get_untracked() {
+            unlock();
+        }
+    });
+    on_cleanup(move || first_click.remove());
+    Effect::new(move |_| {
+        let v = volume.get();
+        if let Some(s) = window().local_storage().ok().flatten() {
+            let _ = s.set_item(VOLUME_KEY, &v.to_string());
+        }
+    });
+
+    // While a call rings: ring, flash, badge, notify; stop the moment it stops ringing.
+    let title = StoredValue::new(document().title());
+    let notification = StoredValue::new_local(None::<web_sys::Notification>);
+    let ticker = StoredValue::new_local(None::<IntervalHandle>);
+    let stop = move || {
+        if let Some(h) = ticker.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+        if let Some(n) = notification.try_update_value(Option::take).flatten() {
+            n.close();
+        }
+        set_favicon(ICON);
+        if let Some(t) = title.try_get_value() {
+            document().set_title(&t);
+        }
+    };
+    Effect::new(move |_| {
+        stop();
+        let Some((_, caller)) = ringing.get() else {
+            announcement.set(String::new());
+            return;
+        };
+        let lang = tb.lang.get_untracked();
+        let text = format!("{}: {caller}", Msg::IncomingCall.text(lang));
+        announcement.set(text.clone());
+        set_favicon(ICON_RINGING);
+        if document().hidden() && permission.get_untracked() == "granted" {
+            let opts = web_sys::NotificationOptions::new();
+            opts.set_body(&caller);
+            opts.set_tag("agentbar-ringing");
+            opts.set_require_interaction(true);
+            if let Ok(n) = web_sys::Notification::new_with_options(Msg::IncomingCall.text(lang), &opts) {
+                let focus = Closure::<dyn FnMut()>::new(|| {
+                    let _ = window().focus();
+                });
+                n.set_onclick(Some(focus.as_ref().unchecked_ref()));
+                focus.forget();
+                notification.set_value(Some(n));
+            }
+        }
+        sound.with_value(|s| s.burst(volume.get_untracked()));
+        let tick = std::cell::Cell::new(0u32);
+        let handle = set_interval_with_handle(
+            move || {
+                tick.set(tick.get() + 1);
+                let tick = tick.get();
+                let flash = if !tick.is_multiple_of(2) { format!("☎ {text}") } else { title.get_value() };
+                document().set_title(&flash);
+                if tick.is_multiple_of(3) {
+                    sound.with_value(|s| s.burst(volume.get_untracked()));
+                }
+            },
+            Duration::from_millis(1000),
+        )
+        .ok();
+        ticker.set_value(handle);
+    });
+    on_cleanup(stop);
+
+    let test_ring = move |_| {
+        unlock();
+        sound.with_value(|s| s.burst(volume.get_untracked()));
+    };
+    let ask_notifications = move |_| {
+        if let Ok(p) = web_sys::Notification::request_permission() {
+            let done = Closure::<dyn FnMut(JsValue)>::new(move |_| permission.set(notification_permission()));
+            let _ = p.then(&done);
+            done.forget();
+        }
+    };
+
+    view! {
+        <div class="ab-sr-only" role="status" aria-live="assertive" data-testid="ring-announcement">{move || announcement.get()}</div>
+        <div class="ab-alerts">
+            <Show when=move || !sound_on.get()>
+                <button type="button" class="ab-chip ab-chip--warn" data-testid="sound-fix" on:click=move |_| unlock()>
+                    {tr(Msg::SoundOff)}
+                </button>
+            </Show>
+            <Show when=move || permission.get() != "granted">
+                <button type="button" class="ab-chip ab-chip--warn" data-testid="notify-fix" on:click=ask_notifications>
+                    {tr(Msg::NotificationsOff)}
+                </button>
+            </Show>
+            <label class="ab-volume">
+                <span>{tr(Msg::Volume)}</span>
+                <input type="range" min="0" max="1" step="0.1" data-testid="ring-volume"
+                    prop:value=move || volume.get().to_string()
+                    on:input=move |e| volume.set(event_target_value(&e).parse().unwrap_or(0.6))/>
+            </label>
+            <button type="button" class="ab-btn ab-btn--quiet" data-testid="test-ring" on:click=test_ring>{tr(Msg::TestRing)}</button>
+        </div>
+    }
+}
