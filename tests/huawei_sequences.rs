@@ -492,3 +492,37 @@ fn a_reload_during_a_call_recovers_from_the_gateway_queries() {
     assert_eq!(s.held().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["C-0"]);
     assert!(allowed_actions(&s).contains(Action::HangUp));
 }
+
+#[test]
+fn a_held_call_reported_as_current_stays_held_after_a_resync() {
+    use agentbar::core::step::{CallSummary, ReportedState};
+    let mut s = signed_in(true);
+    talking_with(&mut s, "A", 10);
+    poll(&mut s, ev("AgentEvent_Hold", json!("A")), 11);
+    let a =
+        CallSummary { call_id: "A".into(), caller: "1".into(), called: "2".into(), feature: 0, skill: None };
+    step(
+        &mut s,
+        Input::Resynced { state: ReportedState::InCall, current: Some(a.clone()), held: vec![a] },
+        12,
+    );
+    assert_eq!(s.held().count(), 1);
+    assert!(s.active().is_none());
+}
+
+#[test]
+fn taking_a_session_over_rereads_its_calls() {
+    let mut s = Session::default();
+    let intent = Intent::SignIn {
+        agent_id: "101".into(),
+        password: "p".into(),
+        phone: "70001".into(),
+        initial: InitialState::Idle,
+        force: true,
+        auto_enter_idle: true,
+    };
+    assert_eq!(
+        step(&mut s, Input::Done { intent, result: Ok(Value::Null) }, 1),
+        vec![Effect::StartPolling, Effect::Resync]
+    );
+}

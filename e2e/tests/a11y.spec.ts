@@ -133,8 +133,25 @@ test('a ring cannot go unnoticed: tone, title, badge, announcement, and a notifi
   await expect(toolbar.id('ring-announcement')).toHaveText('');
 });
 
-test('blocked notifications show a warning with a one-click fix', async ({ toolbar }) => {
+test('blocked notifications show a warning with a one-click fix', async ({ toolbar, context }) => {
+  await context.clearPermissions();
   await toolbar.open();
   await expect(toolbar.id('notify-fix')).toBeVisible();
   await expect(toolbar.id('notify-fix')).toContainText('click to allow');
+});
+
+test('the readiness check before Ready names what would make a ring go unnoticed', async ({ toolbar, sim, context }) => {
+  await context.clearPermissions();
+  await toolbar.open();
+  await toolbar.signIn();
+  await toolbar.expectState('ready');
+  await toolbar.id('state-busy').click();
+  await toolbar.expectState('busy');
+  await toolbar.id('state-ready').click();
+  await expect(toolbar.id('readiness-check')).toContainText('Desktop alerts are off');
+  await toolbar.expectState('busy');
+  expect((await sim.requests()).filter((r) => r.path.endsWith('/sayfree'))).toHaveLength(0);
+  await toolbar.id('readiness-override').click();
+  await toolbar.expectState('ready');
+  await expect(toolbar.id('readiness-check')).toBeHidden();
 });

@@ -112,7 +112,9 @@ export const test = base.extend<{ sim: Sim; toolbar: ToolbarPage }>({
     await use(sim);
     await sim.stop();
   },
-  toolbar: async ({ page, sim }, use) => {
+  toolbar: async ({ page, sim, context }, use) => {
+    // An agent's browser allows notifications; the readiness check tests the other case.
+    await context.grantPermissions(['notifications']);
     page.on('pageerror', (e) => {
       throw new Error(`page error: ${e.message}`);
     });

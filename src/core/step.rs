@@ -573,7 +573,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
 
 fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: Millis) -> Vec<Effect> {
     match intent {
-        Intent::SignIn { agent_id, auto_enter_idle, .. } => {
+        Intent::SignIn { agent_id, auto_enter_idle, force, .. } => {
             s.agent_id = agent_id;
             s.auto_enter_idle = auto_enter_idle;
             s.offer_force_sign_in = false;
@@ -581,7 +581,12 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
             s.calls.clear();
             s.connection = Connection::Online;
             set_agent(s, AgentState::SigningIn, now);
-            vec![Effect::StartPolling]
+            if force {
+                // Taking a session over: its calls may still be up on the gateway.
+                vec![Effect::StartPolling, Effect::Resync]
+            } else {
+                vec![Effect::StartPolling]
+            }
         }
         Intent::SignOut => {
             sign_out(s, None, now);
@@ -743,6 +748,8 @@ fn resync(
         // Recovered in the middle of a call: the state under the call is not reported.
         set_agent(s, AgentState::Idle, now);
     }
+    // A gateway may report a held call as the "current" one when nothing else is connected.
+    let current = current.filter(|c| !held.iter().any(|h| h.call_id == c.call_id));
     reconcile_held(s, held, now);
     match current {
         Some(c) => match s.call_mut(&c.call_id) {

@@ -146,6 +146,10 @@ messages! {
     NotificationsOff => "桌面通知未开启:点击允许", "Desktop alerts are off: click to allow";
     Volume => "铃声音量", "Ring volume";
     TestRing => "试听铃声", "Test ring";
+    ReadyCheckTitle => "示闲前请注意:", "Before you go ready:";
+    ReadyNoStream => "与网关的事件连接未建立,来电可能收不到", "The event stream is not connected: calls may not reach you";
+    ReadyAnyway => "仍然示闲", "Go ready anyway";
+    TabStalled => "此标签页曾被冻结或降速,已重新读取状态", "This tab was frozen or throttled; the state was re-read";
     PhoneElsewhere => "电话在另一个标签页中", "The phone is in another tab";
     UsePhoneHere => "在这里使用电话", "Use the phone here";
     // Hold list

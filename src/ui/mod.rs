@@ -127,7 +127,21 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
     if !tabs::start(toolbar) {
         toolbar.recover();
     }
-    let clock = set_interval_with_handle(move || toolbar.clock.set(now_ms()), Duration::from_secs(1)).ok();
+    // The one clock, and the watchdog: a tick that comes late means the tab was frozen or
+    // throttled, and events may have been missed; the state is re-read.
+    let clock = set_interval_with_handle(
+        move || {
+            let now = now_ms();
+            let gap = now.saturating_sub(toolbar.clock.get_untracked());
+            toolbar.clock.set(now);
+            if gap > 5_000 && toolbar.session.with_untracked(|s| s.agent.is_signed_in()) {
+                toolbar.stalled.set(Some(gap / 1000));
+                toolbar.resync_now();
+            }
+        },
+        Duration::from_secs(1),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(handle) = clock {
             handle.clear();

@@ -81,8 +81,9 @@ fn notification_permission() -> String {
 pub fn RingAssurance() -> impl IntoView {
     let tb = use_toolbar();
     let sound = StoredValue::new_local(Sound { ctx: None });
-    let sound_on = RwSignal::new(false);
-    let permission = RwSignal::new(notification_permission());
+    let sound_on = tb.sound_on;
+    let permission = tb.notify_permission;
+    permission.set(notification_permission());
     let stored_volume =
         window().local_storage().ok().flatten().and_then(|s| s.get_item(VOLUME_KEY).ok().flatten());
     let volume = RwSignal::new(stored_volume.and_then(|v| v.parse().ok()).unwrap_or(0.6_f64));

@@ -2,7 +2,7 @@
 
 use super::{key_label, titled, tr, use_toolbar};
 use crate::core::actions::{allowed_actions, Action};
-use crate::core::model::{AgentState, DisplayState};
+use crate::core::model::{AgentState, Connection, DisplayState};
 use crate::core::step::Intent;
 use crate::i18n::{format_elapsed, Msg};
 use crate::keys::Shortcut;
@@ -22,6 +22,24 @@ pub fn StateBar() -> impl IntoView {
     let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
     let can = move |a: Action| allowed.get().contains(a);
     let busy_reason = RwSignal::new(String::new());
+    // Before Ready: is the event stream alive, can a ring be heard and seen?
+    let problems = RwSignal::new(Vec::<Msg>::new());
+    let go_ready = move || {
+        let mut found = Vec::new();
+        if tb.session.with_untracked(|s| s.connection) != Connection::Online {
+            found.push(Msg::ReadyNoStream);
+        }
+        if !tb.sound_on.get_untracked() {
+            found.push(Msg::SoundOff);
+        }
+        if tb.notify_permission.get_untracked() != "granted" {
+            found.push(Msg::NotificationsOff);
+        }
+        if found.is_empty() {
+            tb.send(Intent::Ready);
+        }
+        problems.set(found);
+    };
     let rest_open = RwSignal::new(false);
     let rest_minutes = RwSignal::new("15".to_string());
     let rest_cause = RwSignal::new("0".to_string());
@@ -56,7 +74,7 @@ pub fn StateBar() -> impl IntoView {
             <div class="ab-state__actions">
                 <button type="button" class="ab-btn ab-btn--ok" data-testid="state-ready"
                     title=titled(Msg::Ready, Shortcut::Ready) aria-keyshortcuts=key_label(tb, Shortcut::Ready)
-                    disabled=move || !can(Action::Ready) on:click=move |_| tb.send(Intent::Ready)>
+                    disabled=move || !can(Action::Ready) on:click=move |_| go_ready()>
                     {tr(Msg::Ready)}
                 </button>
                 <span class="ab-group">
@@ -85,6 +103,23 @@ pub fn StateBar() -> impl IntoView {
                     {tr(Msg::SignOut)}
                 </button>
             </div>
+            <Show when=move || !problems.with(Vec::is_empty) && can(Action::Ready)>
+                <div class="ab-readiness" data-testid="readiness-check" role="alert">
+                    <span class="ab-readiness__title">{tr(Msg::ReadyCheckTitle)}</span>
+                    <ul>{move || problems.get().into_iter().map(|m| view! { <li>{tr(m)}</li> }).collect_view()}</ul>
+                    <button type="button" class="ab-btn" data-testid="readiness-override"
+                        on:click=move |_| { problems.set(Vec::new()); tb.send(Intent::Ready); }>
+                        {tr(Msg::ReadyAnyway)}
+                    </button>
+                    <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| problems.set(Vec::new())>{tr(Msg::Cancel)}</button>
+                </div>
+            </Show>
+            {move || tb.stalled.get().map(|secs| view! {
+                <div class="ab-readiness" data-testid="watchdog-warning" role="alert">
+                    {format!("{} ({secs} s)", Msg::TabStalled.text(tb.lang.get()))}
+                    <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| tb.stalled.set(None)>{tr(Msg::Dismiss)}</button>
+                </div>
+            })}
             <Show when=move || rest_open.get() && can(Action::Rest)>
                 <form class="ab-rest" on:submit=move |ev| { ev.prevent_default(); start_rest(); }>
                     <label class="ab-field ab-field--inline">

@@ -115,6 +115,12 @@ pub struct Toolbar {
     pub(super) take_phone: StoredValue<Option<TakePhone>, LocalStorage>,
     /// The last keyboard shortcut pressed, with a counter so the same one fires again.
     pub shortcut: RwSignal<Option<(crate::keys::Shortcut, u64)>>,
+    /// Whether the ringtone can play (the browser allows sound only after a click).
+    pub sound_on: RwSignal<bool>,
+    /// `Notification.permission`: granted, denied or default.
+    pub notify_permission: RwSignal<String>,
+    /// Set when the tab was frozen or throttled for this many seconds while signed in.
+    pub stalled: RwSignal<Option<u64>>,
 }
 
 /// Where a tab without the phone sends its agent's intents.
@@ -148,6 +154,9 @@ impl Toolbar {
             phone_here: RwSignal::new(true),
             take_phone: StoredValue::new_local(None),
             shortcut: RwSignal::new(None),
+            sound_on: RwSignal::new(false),
+            notify_permission: RwSignal::new(String::from("default")),
+            stalled: RwSignal::new(None),
         }
     }
 
@@ -174,6 +183,11 @@ impl Toolbar {
                 listener(&intent, &result);
             }
         }
+    }
+
+    /// Re-reads state, calls and hold list now (after the tab was frozen).
+    pub fn resync_now(&self) {
+        self.run(Effect::Resync);
     }
 
     /// "Use the phone here": this tab takes the gateway session from the tab that holds it.
