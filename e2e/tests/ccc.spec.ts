@@ -1,22 +1,12 @@
 // Alibaba Cloud CCC through the signing bridge (issue 5): the same components, the CCC dialect.
-import { test as base, expect, Sim } from './fixtures';
+import { test as base, expect, freePort, Sim } from './fixtures';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 const BRIDGE_BIN = process.env.BRIDGE_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-bridge');
 const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The bridge in demo mode, signing for the simulator and serving the toolbar same-origin. */
 class Bridge {

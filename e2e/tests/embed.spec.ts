@@ -1,20 +1,10 @@
 // Embedding in a CRM page (issue 6): the host on one loopback origin, the toolbar on another.
-import { test as base, expect, Sim } from './fixtures';
+import { test as base, expect, freePort, Sim } from './fixtures';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The example CRM page served by a static server of its own (another origin). */
 class Host {

@@ -9,7 +9,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const SIM_BIN = process.env.SIM_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-sim');
 const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {

@@ -9,7 +9,6 @@ use crate::core::model::ConsultState;
 use crate::core::step::Intent;
 use crate::core::transfer::{ConsultTarget, DeviceType, MAX_ADDRESS_CHARS};
 use crate::i18n::{format_elapsed, Msg};
-use leptos::ev;
 use leptos::prelude::*;
 
 #[component]
@@ -24,13 +23,7 @@ pub fn ConsultPicker(
     let invalid = RwSignal::new(false);
     let directory = LocalResource::new(move || tb.load_directory());
     let node = NodeRef::new();
-    super::focus::trap_focus(node);
-    let escape = window_event_listener(ev::keydown, move |e| {
-        if e.key() == "Escape" {
-            on_close.run(());
-        }
-    });
-    on_cleanup(move || escape.remove());
+    super::focus::dialog(node, on_close);
     let start = move || {
         let address = target.get_untracked().trim().to_string();
         if address.is_empty() || address.chars().count() > MAX_ADDRESS_CHARS {

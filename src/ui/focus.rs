@@ -1,5 +1,5 @@
-//! Dialog focus: focus moves into a dialog when it opens, Tab cycles inside it, and focus
-//! returns to where it was when the dialog closes.
+//! Dialog behaviour: focus moves into a dialog when it opens, Tab cycles inside it, Escape
+//! closes it, and focus returns to where it was when it closes.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -15,8 +15,9 @@ fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
         .collect()
 }
 
-/// Traps focus in the dialog behind `node`; call it in the dialog component's body.
-pub fn trap_focus(node: NodeRef<Div>) {
+/// Makes the element behind `node` behave as a modal dialog that `on_close` closes; call it in
+/// the dialog component's body.
+pub fn dialog(node: NodeRef<Div>, on_close: Callback<()>) {
     let previous = document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     let previous = send_wrapper::SendWrapper::new(previous);
     Effect::new(move |_| {
@@ -26,7 +27,11 @@ pub fn trap_focus(node: NodeRef<Div>) {
             }
         }
     });
-    let tab = window_event_listener(leptos::ev::keydown, move |e| {
+    let keys = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.key() == "Escape" {
+            on_close.run(());
+            return;
+        }
         if e.key() != "Tab" {
             return;
         }
@@ -47,7 +52,7 @@ pub fn trap_focus(node: NodeRef<Div>) {
         }
     });
     on_cleanup(move || {
-        tab.remove();
+        keys.remove();
         if let Some(el) = previous.take() {
             let _ = el.focus();
         }

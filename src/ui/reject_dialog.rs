@@ -3,7 +3,6 @@
 use super::{tr, use_toolbar};
 use crate::core::step::{Intent, RejectMode};
 use crate::i18n::Msg;
-use leptos::ev;
 use leptos::prelude::*;
 
 #[component]
@@ -16,13 +15,7 @@ pub fn RejectDialog(
     let tb = use_toolbar();
     let mode = RwSignal::new(None::<RejectMode>);
     let node = NodeRef::new();
-    super::focus::trap_focus(node);
-    let escape = window_event_listener(ev::keydown, move |e| {
-        if e.key() == "Escape" {
-            on_close.run(());
-        }
-    });
-    on_cleanup(move || escape.remove());
+    super::focus::dialog(node, on_close);
     let confirm = move |_| {
         if let Some(m) = mode.get_untracked() {
             tb.send(Intent::Reject { call_id: call_id.clone(), mode: m });

@@ -9,7 +9,6 @@ use crate::core::transfer::{
     MAX_VOICE_CALLDATA_BYTES,
 };
 use crate::i18n::Msg;
-use leptos::ev;
 use leptos::prelude::*;
 
 /// Directory entries matching a search, for one target type: `(address, label, state)`.
@@ -57,13 +56,7 @@ pub fn TransferDialog(
 
     let over_limit = move || calldata.with(String::len) > max_bytes;
     let node = NodeRef::new();
-    super::focus::trap_focus(node);
-    let escape = window_event_listener(ev::keydown, move |e| {
-        if e.key() == "Escape" {
-            on_close.run(());
-        }
-    });
-    on_cleanup(move || escape.remove());
+    super::focus::dialog(node, on_close);
 
     let set_device = move |d: DeviceType| {
         device.set(d);
