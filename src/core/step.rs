@@ -641,8 +641,10 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
             vec![]
         }
         Intent::CancelConsult { .. } => {
+            // No hold-list refresh here: the customer's Talking event may still be on its way,
+            // and a list read now would drop the customer; that event refreshes the list.
             s.consult = None;
-            vec![Effect::RefreshHoldList]
+            vec![]
         }
         Intent::CallOut { number } => {
             // The result is the new call id; show the dialing call before any event arrives.

@@ -1,7 +1,7 @@
 //! The call panel: the call the agent is on (party, direction, talk timer; hang up, hold,
 //! mute, keypad) and the dialer for calling out.
 
-use super::{key_label, titled, tr, use_toolbar, ConsultPicker, TransferDialog};
+use super::{key_label, titled, tr, use_toolbar, ConsultPicker, Elapsed, TransferDialog};
 use crate::config::Vendor;
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::event::Media;
@@ -9,7 +9,7 @@ use crate::core::model::{CallPhase, Direction};
 use crate::core::step::Intent;
 use crate::core::transfer::TransferKind;
 use crate::core::validate;
-use crate::i18n::{format_elapsed, Msg};
+use crate::i18n::Msg;
 use crate::keys::Shortcut;
 use leptos::prelude::*;
 
@@ -41,7 +41,6 @@ pub fn CallPanel() -> impl IntoView {
         })
     });
     let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
-    let can = move |a: Action| allowed.get().contains(a);
     let keypad_open = RwSignal::new(false);
     let transfer_open = RwSignal::new(false);
     let consult_open = RwSignal::new(false);
@@ -55,7 +54,16 @@ pub fn CallPanel() -> impl IntoView {
     let transfer =
         Memo::new(move |_| tb.session.with(|s| s.transfer.as_ref().map(|t| (t.address.clone(), t.since))));
 
+    // Everything reactive is read here, in the panel's one long-lived closure, and the call's
+    // view below is static: views that come and go with calls must not subscribe to long-lived
+    // signals (reactive_graph 0.2 keeps a dropped effect in its sources' subscriber sets, so
+    // memory grew with every call). The view is rebuilt when any of these change.
     let call_view = move || {
+        let allowed_now = allowed.get();
+        let can = move |a: Action| allowed_now.contains(a);
+        let (show_transfer, show_consult, show_keypad) =
+            (transfer_open.get(), consult_open.get(), keypad_open.get());
+        let progress = transfer.get();
         active.get().map(|c| {
             let lang = tb.lang.get();
             let direction = match c.direction {
@@ -79,22 +87,22 @@ pub fn CallPanel() -> impl IntoView {
                         <span class="ab-call__dir">{direction.text(lang)}</span>
                         {c.dialing.then(|| view! { <span class="ab-call__dir">{Msg::StateDialing.text(lang)}</span> })}
                         {muted.then(|| view! { <span class="ab-badge" data-testid="muted-badge">{Msg::Muted.text(lang)}</span> })}
-                        <span class="ab-timer" data-testid="call-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                        <Elapsed since testid="call-timer"/>
                     </div>
                     <div class="ab-call__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="hangup"
                             title=titled(Msg::HangUp, Shortcut::HangUp) aria-keyshortcuts=key_label(tb, Shortcut::HangUp)
-                            disabled=move || !can(Action::HangUp)
+                            disabled=!can(Action::HangUp)
                             on:click=move |_| tb.send(Intent::HangUp { call_id: hang_id.clone() })>
                             {tr(Msg::HangUp)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="hold"
-                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold) disabled=move || !can(Action::Hold)
+                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold) disabled=!can(Action::Hold)
                             on:click=move |_| tb.send(Intent::Hold { call_id: hold_id.clone() })>
                             {tr(Msg::Hold)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="mute" aria-pressed=muted.to_string()
-                            disabled=move || !(can(Action::Mute) || can(Action::Unmute))
+                            disabled=!(can(Action::Mute) || can(Action::Unmute))
                             on:click=move |_| {
                                 let call_id = mute_id.clone();
                                 tb.send(if muted { Intent::Unmute { call_id } } else { Intent::Mute { call_id } })
@@ -103,33 +111,31 @@ pub fn CallPanel() -> impl IntoView {
                         </button>
                         <button type="button" class="ab-btn" data-testid="transfer-open" aria-haspopup="dialog"
                             title=titled(Msg::Transfer, Shortcut::Transfer) aria-keyshortcuts=key_label(tb, Shortcut::Transfer)
-                            disabled=move || !can(Action::Transfer) on:click=move |_| transfer_open.set(true)>
+                            disabled=!can(Action::Transfer) on:click=move |_| transfer_open.set(true)>
                             {tr(Msg::Transfer)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="consult-open" aria-haspopup="dialog"
-                            disabled=move || !can(Action::Consult) on:click=move |_| consult_open.set(true)>
+                            disabled=!can(Action::Consult) on:click=move |_| consult_open.set(true)>
                             {tr(Msg::Consult)}
                         </button>
-                        <button type="button" class="ab-btn" data-testid="keypad-open" aria-expanded=move || keypad_open.get().to_string()
-                            disabled=move || !can(Action::Dtmf) on:click=move |_| keypad_open.update(|o| *o = !*o)>
+                        <button type="button" class="ab-btn" data-testid="keypad-open" aria-expanded=show_keypad.to_string()
+                            disabled=!can(Action::Dtmf) on:click=move |_| keypad_open.update(|o| *o = !*o)>
                             {tr(Msg::Keypad)}
                         </button>
                     </div>
-                    {move || transfer.get().map(|(to, since)| view! {
+                    {progress.map(|(to, since)| view! {
                         <span class="ab-call__progress" data-testid="transfer-progress" role="status">
                             {tr(Msg::Transferring)}" "{to}" "
-                            <span class="ab-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                            <Elapsed since testid="transfer-timer"/>
                         </span>
                     })}
-                    <Show when=move || transfer_open.get() && can(Action::Transfer)>
+                    {(show_transfer && can(Action::Transfer)).then(|| view! {
                         <TransferDialog call_id=transfer_id.clone() kind on_close=Callback::new(move |_| transfer_open.set(false))/>
-                    </Show>
-                    <Show when=move || consult_open.get() && can(Action::Consult)>
+                    })}
+                    {(show_consult && can(Action::Consult)).then(|| view! {
                         <ConsultPicker customer_call_id=consult_id.clone() on_close=Callback::new(move |_| consult_open.set(false))/>
-                    </Show>
-                    <Show when=move || keypad_open.get() && can(Action::Dtmf)>
-                        <Keypad call_id=c.call_id.clone()/>
-                    </Show>
+                    })}
+                    {(show_keypad && can(Action::Dtmf)).then(|| view! { <Keypad call_id=c.call_id.clone()/> })}
                 </section>
             }
         })
@@ -137,7 +143,7 @@ pub fn CallPanel() -> impl IntoView {
 
     view! {
         {call_view}
-        <Show when=move || can(Action::CallOut)>
+        <Show when=move || allowed.get().contains(Action::CallOut)>
             <Dialer/>
         </Show>
     }

@@ -3,12 +3,12 @@
 //! after they answered, and brings the agent back to the customer.
 
 use super::transfer_dialog::directory_entries;
-use super::{tr, use_toolbar};
+use super::{tr, use_toolbar, Elapsed};
 use crate::core::actions::Action;
 use crate::core::model::ConsultState;
 use crate::core::step::Intent;
 use crate::core::transfer::{ConsultTarget, DeviceType, MAX_ADDRESS_CHARS};
-use crate::i18n::{format_elapsed, Msg};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 
 #[component]
@@ -117,7 +117,7 @@ pub fn ConsultBar() -> impl IntoView {
                         <span class="ab-consult__title">{tr(Msg::Consulting)}</span>
                         <span class="ab-consult__target" data-testid="consult-bar-target">{c.target.clone()}</span>
                         <span class="ab-consult__state" data-testid="consult-state">{tr(state_msg)}</span>
-                        <span class="ab-timer" data-testid="consult-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                        <Elapsed since testid="consult-timer"/>
                     </span>
                     <span class="ab-consult__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="consult-cancel"

@@ -1,10 +1,10 @@
 //! The hold-list panel (seed 001): every held call with its hold timer; retrieve, connect to
 //! the current call, or hang up that call. On screen whenever a call is held.
 
-use super::{tr, use_toolbar};
+use super::{tr, use_toolbar, Elapsed};
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::step::Intent;
-use crate::i18n::{call_feature, format_elapsed, Msg};
+use crate::i18n::{call_feature, Msg};
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +59,11 @@ pub fn HoldList() -> impl IntoView {
                     <p class="ab-hold__empty" data-testid="hold-empty">{tr(Msg::NoHeldCalls)}</p>
                 </Show>
                 <ul class="ab-hold__list">
-                    <For each=move || rows.get() key=|r| r.call_id.clone()
-                        children=move |row| view! { <HeldCallRow row has_active can_retrieve/> }/>
+                    // Rows are static and keyed by what they show, so a row never subscribes to
+                    // the list's long-lived memos (see CallPanel).
+                    <For each=move || { let (a, r) = (has_active.get(), can_retrieve.get()); rows.get().into_iter().map(move |row| (row, a, r)).collect::<Vec<_>>() }
+                        key=|(row, a, r)| (row.call_id.clone(), *a, *r)
+                        children=move |(row, has_active, can_retrieve)| view! { <HeldCallRow row has_active can_retrieve/> }/>
                 </ul>
                 <Show when=move || opened.get() && rows.with(Vec::is_empty)>
                     <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| opened.set(false)>
@@ -73,7 +76,7 @@ pub fn HoldList() -> impl IntoView {
 }
 
 #[component]
-fn HeldCallRow(row: HeldRow, has_active: Memo<bool>, can_retrieve: Memo<bool>) -> impl IntoView {
+fn HeldCallRow(row: HeldRow, has_active: bool, can_retrieve: bool) -> impl IntoView {
     let tb = use_toolbar();
     let since = row.since;
     let (retrieve_id, connect_id, drop_id) = (row.call_id.clone(), row.call_id.clone(), row.call_id.clone());
@@ -84,19 +87,17 @@ fn HeldCallRow(row: HeldRow, has_active: Memo<bool>, can_retrieve: Memo<bool>) -
                 <span class="ab-hold__detail">{tr(Msg::Called)}": "{row.called.clone()}</span>
                 {row.skill.clone().map(|s| view! { <span class="ab-hold__detail">{tr(Msg::Skill)}": "{s}</span> })}
                 <span class="ab-hold__detail" data-testid="hold-type">{tr(call_feature(row.feature))}</span>
-                <span class="ab-timer" data-testid="hold-timer" aria-label=tr(Msg::HeldFor)>
-                    {move || format_elapsed(tb.clock.get().saturating_sub(since))}
-                </span>
+                <Elapsed since testid="hold-timer"/>
             </span>
             <span class="ab-hold__actions">
                 <button type="button" class="ab-btn" data-testid="hold-retrieve"
-                    disabled=move || !can_retrieve.get() || has_active.get()
+                    disabled=!can_retrieve || has_active
                     on:click=move |_| tb.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
                     {tr(Msg::Retrieve)}
                 </button>
                 <button type="button" class="ab-btn" data-testid="hold-connect"
                     hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::ConnectHeld)) title=tr(Msg::ConnectHint)
-                    disabled=move || !has_active.get()
+                    disabled=!has_active
                     on:click=move |_| tb.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
                     {tr(Msg::Connect)}
                 </button>

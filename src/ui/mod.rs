@@ -20,6 +20,7 @@ mod transfer_dialog;
 
 pub use call_detail::CallDetailPanel;
 pub use call_panel::CallPanel;
+
 pub use consult_bar::{ConsultBar, ConsultPicker};
 pub use hold_list::HoldList;
 pub use reject_dialog::RejectDialog;
@@ -60,9 +61,28 @@ pub fn start() {
 }
 
 /// Translates a message in the toolbar's current language (reactive).
+///
+/// Untracked on purpose: views that come and go with calls must not subscribe to the
+/// long-lived language signal (reactive_graph 0.2 keeps a dropped effect's subscription in the
+/// source until the source re-runs it, which a language never does: memory grew with every
+/// call). A language switch rebuilds the toolbar instead (see `App`).
 pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = use_toolbar().lang;
-    move || msg.text(lang.get())
+    move || msg.text(lang.get_untracked())
+}
+
+/// A ticking `m:ss` timer since `since`. Each one owns its signal and interval, so a timer
+/// that goes away with its call leaves nothing subscribed to a long-lived clock.
+#[component]
+pub fn Elapsed(since: u64, testid: &'static str) -> impl IntoView {
+    let now = RwSignal::new(now_ms());
+    let tick = set_interval_with_handle(move || now.set(now_ms()), Duration::from_secs(1)).ok();
+    on_cleanup(move || {
+        if let Some(h) = tick {
+            h.clear();
+        }
+    });
+    view! { <span class="ab-timer" data-testid=testid>{move || crate::i18n::format_elapsed(now.get().saturating_sub(since))}</span> }
 }
 
 /// The combination of a shortcut, for tooltips and `aria-keyshortcuts`.
@@ -73,7 +93,7 @@ pub fn key_label(tb: Toolbar, s: crate::keys::Shortcut) -> String {
 /// A button title with its shortcut: "Answer (Alt+A)".
 pub fn titled(msg: Msg, s: crate::keys::Shortcut) -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let tb = use_toolbar();
-    move || format!("{} ({})", msg.text(tb.lang.get()), key_label(tb, s))
+    move || format!("{} ({})", msg.text(tb.lang.get_untracked()), key_label(tb, s))
 }
 
 fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
@@ -153,6 +173,10 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
     on_cleanup(move || keys.remove());
     view! {
         <div class="ab-root" lang=move || toolbar.lang.get().tag()>
+            {move || {
+            // Texts read the language untracked (see `tr`): switching it rebuilds the toolbar.
+            toolbar.lang.track();
+            view! {
             <header class="ab-bar">
                 <h1 class="ab-brand">"agentbar"</h1>
                 <ConnectionStatus/>
@@ -171,6 +195,8 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
                     <CallDetailPanel/>
                 </Show>
             </main>
+            }
+            }}
         </div>
     }
 }

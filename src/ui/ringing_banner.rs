@@ -1,9 +1,9 @@
 //! The ringing banner: who calls, on which line and skill queue, for how long; answer or reject.
 
-use super::{key_label, titled, tr, use_toolbar, RejectDialog};
+use super::{key_label, titled, tr, use_toolbar, Elapsed, RejectDialog};
 use crate::core::event::Media;
 use crate::core::step::Intent;
-use crate::i18n::{format_elapsed, Msg};
+use crate::i18n::Msg;
 use crate::keys::Shortcut;
 use leptos::prelude::*;
 
@@ -76,7 +76,7 @@ pub fn RingingBanner() -> impl IntoView {
                         {r.transferred_from.clone().map(|t| view! {
                             <span class="ab-ring__detail">{Msg::TransferredFrom.text(lang)}": "<span data-testid="ringing-transfer">{t}</span></span>
                         })}
-                        <span class="ab-timer" data-testid="ringing-timer">{move || format_elapsed(tb.clock.get().saturating_sub(since))}</span>
+                        <Elapsed since testid="ringing-timer"/>
                     </div>
                     <div class="ab-ring__actions">
                         <button type="button" class="ab-btn ab-btn--ok ab-btn--big" data-testid="answer"
