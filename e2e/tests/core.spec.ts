@@ -144,3 +144,13 @@ test('the simulator restarts mid-shift: reconnecting, then signed out with the r
   await expect(toolbar.id('error-message')).toContainText('sign in again');
   await expect(toolbar.id('error-message')).toContainText('100-006');
 });
+
+test('the language switch turns the whole toolbar to Chinese and back', async ({ toolbar }) => {
+  await toolbar.open();
+  await expect(toolbar.id('signin-form')).toContainText('Agent sign-in');
+  await toolbar.id('lang-switch').click();
+  await expect(toolbar.id('signin-form')).toContainText('座席签入');
+  await expect(toolbar.id('connection-status')).toHaveText('未连接');
+  await toolbar.id('lang-switch').click();
+  await expect(toolbar.id('signin-form')).toContainText('Agent sign-in');
+});
