@@ -170,7 +170,19 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
     });
     let signed_in = Memo::new(move |_| toolbar.session.with(|s| s.agent.is_signed_in()));
     let keys = window_event_listener(leptos::ev::keydown, move |e| on_shortcut(toolbar, &e));
-    on_cleanup(move || keys.remove());
+    // A tab coming back from the background may have been throttled: re-read the state.
+    let visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if !document().hidden()
+            && toolbar.phone_here.get_untracked()
+            && toolbar.session.with_untracked(|s| s.agent.is_signed_in())
+        {
+            toolbar.resync_now();
+        }
+    });
+    on_cleanup(move || {
+        keys.remove();
+        visible.remove();
+    });
     view! {
         <div class="ab-root" lang=move || toolbar.lang.get().tag()>
             {move || {
