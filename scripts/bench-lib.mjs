@@ -26,6 +26,18 @@ export async function freePort() {
   });
 }
 
+/** Calls the simulator's `/sim/` control API at `base` (GET without a body, POST with one). */
+export async function simControl(base, path, body, method = body === undefined ? 'GET' : 'POST') {
+  const r = await fetch(`${base}/sim/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`/sim/${path}: HTTP ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 /** One simulator process serving dist/ same-origin, on a free port. */
 export class Sim {
   constructor(bin, dist) {
@@ -56,15 +68,8 @@ export class Sim {
     await exited;
   }
 
-  async control(path, body, method = body === undefined ? 'GET' : 'POST') {
-    const r = await fetch(`${this.url}/sim/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`/sim/${path}: HTTP ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+  control(path, body, method) {
+    return simControl(this.url, path, body, method);
   }
 
   offer(i) {

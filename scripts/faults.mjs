@@ -11,7 +11,7 @@
 //   SIM_BIN=... AGENTBAR_DIST=... CHROMIUM=... ONLY=drop,status node scripts/faults.mjs
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort, simControl } from './bench-lib.mjs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,29 +25,10 @@ const SETTLE_TIMEOUT_MS = 25_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
 const port = await freePort();
 const URL_BASE = `http://127.0.0.1:${port}`;
 
-async function ctl(path, body, method = body === undefined ? 'GET' : 'POST') {
-  const r = await fetch(`${URL_BASE}/sim/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`/sim/${path}: HTTP ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const ctl = (path, body, method) => simControl(URL_BASE, path, body, method);
 
 /** The toolbar's `data-state` for the simulator's view of agent 101. */
 function simDisplay(agent, calls) {

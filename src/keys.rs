@@ -153,9 +153,59 @@ impl Keymap {
     }
 }
 
+/// What a shortcut does in the current session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShortcutOutcome {
+    Send(crate::core::step::Intent),
+    /// Reject and transfer need a choice: their dialog opens.
+    OpenDialog(Shortcut),
+    /// Not allowed now.
+    Nothing,
+}
+
+/// Decides what a shortcut does, from what the session allows.
+pub fn outcome(s: Shortcut, session: &crate::core::Session) -> ShortcutOutcome {
+    use crate::core::actions::{allowed_actions, Action};
+    use crate::core::step::Intent;
+    let allowed = allowed_actions(session);
+    let active = || session.active().map(|c| c.id.clone());
+    let send = |a: Action, intent: Option<Intent>| match intent {
+        Some(i) if allowed.contains(a) => ShortcutOutcome::Send(i),
+        _ => ShortcutOutcome::Nothing,
+    };
+    match s {
+        Shortcut::Answer => {
+            send(Action::Answer, session.ringing().map(|c| Intent::Answer { call_id: c.id.clone() }))
+        }
+        Shortcut::HangUp => send(Action::HangUp, active().map(|call_id| Intent::HangUp { call_id })),
+        Shortcut::Hold => send(Action::Hold, active().map(|call_id| Intent::Hold { call_id })),
+        Shortcut::Ready => send(Action::Ready, Some(Intent::Ready)),
+        Shortcut::Busy => send(Action::Busy, Some(Intent::Busy { reason: None })),
+        Shortcut::Reject | Shortcut::Transfer => ShortcutOutcome::OpenDialog(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortcuts_act_only_when_allowed() {
+        use crate::core::event::{CallOffer, Event};
+        use crate::core::model::AgentState;
+        use crate::core::step::{step, Input, Intent};
+        let mut s = crate::core::Session { agent: AgentState::Idle, ..Default::default() };
+        assert_eq!(outcome(Shortcut::Answer, &s), ShortcutOutcome::Nothing);
+        assert_eq!(outcome(Shortcut::Busy, &s), ShortcutOutcome::Send(Intent::Busy { reason: None }));
+        let offer = CallOffer { call_id: "c1".into(), ..Default::default() };
+        step(&mut s, Input::Event(Event::Ringing(offer)), 1);
+        assert_eq!(
+            outcome(Shortcut::Answer, &s),
+            ShortcutOutcome::Send(Intent::Answer { call_id: "c1".into() })
+        );
+        assert_eq!(outcome(Shortcut::Busy, &s), ShortcutOutcome::Nothing, "no state change while ringing");
+        assert_eq!(outcome(Shortcut::Reject, &s), ShortcutOutcome::OpenDialog(Shortcut::Reject));
+    }
 
     #[test]
     fn parse_label_and_match() {

@@ -199,3 +199,35 @@ fn allowed_by_state(s: &Session) -> AllowedActions {
     }
     set
 }
+
+/// What would make a ring go unnoticed if the agent went Ready now (the readiness check).
+pub fn readiness_problems(s: &Session, sound_on: bool, notifications_granted: bool) -> Vec<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    let mut found = Vec::new();
+    if s.connection != super::model::Connection::Online {
+        found.push(Msg::ReadyNoStream);
+    }
+    if !sound_on {
+        found.push(Msg::SoundOff);
+    }
+    if !notifications_granted {
+        found.push(Msg::NotificationsOff);
+    }
+    found
+}
+
+#[cfg(test)]
+mod readiness_tests {
+    use super::*;
+    use crate::core::model::Connection;
+    use crate::i18n::Msg;
+
+    #[test]
+    fn readiness_names_each_problem() {
+        let mut s = Session { connection: Connection::Online, ..Default::default() };
+        assert!(readiness_problems(&s, true, true).is_empty());
+        assert_eq!(readiness_problems(&s, false, true), [Msg::SoundOff]);
+        s.connection = Connection::Reconnecting { attempt: 1, since: 0 };
+        assert_eq!(readiness_problems(&s, true, false), [Msg::ReadyNoStream, Msg::NotificationsOff]);
+    }
+}

@@ -14,6 +14,17 @@ pub enum TransferKind {
     Ccc,
 }
 
+impl TransferKind {
+    /// The transfer kind of a call: CCC for the CCC adapter, else it follows the call's media.
+    pub fn for_call(ccc: bool, media: crate::core::Media) -> TransferKind {
+        match (ccc, media) {
+            (true, _) => TransferKind::Ccc,
+            (false, crate::core::Media::Chat) => TransferKind::Media,
+            (false, _) => TransferKind::Voice,
+        }
+    }
+}
+
 /// Where a call is transferred to (CC-Gateway `devicetype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DeviceType {

@@ -174,6 +174,17 @@ mod tests {
         }
     }
 
+    fn talk(s: &mut Session, now: u64) {
+        let e = Event::Talking {
+            call_id: "c1".into(),
+            caller: String::new(),
+            called: String::new(),
+            media: Default::default(),
+            feature: 0,
+        };
+        step(s, Input::Event(e), now);
+    }
+
     fn ring(s: &mut Session) {
         let offer = CallOffer {
             call_id: "c1".into(),
@@ -196,33 +207,13 @@ mod tests {
         let kinds =
             |a: &Session, b: &Session| host_events(a, b, 0).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
         let prev = s.clone();
-        step(
-            &mut s,
-            Input::Event(Event::Talking {
-                call_id: "c1".into(),
-                caller: String::new(),
-                called: String::new(),
-                media: Default::default(),
-                feature: 0,
-            }),
-            20,
-        );
+        talk(&mut s, 20);
         assert!(kinds(&prev, &s).contains(&"call.answered"));
         let prev = s.clone();
         step(&mut s, Input::Event(Event::Held { call_id: "c1".into() }), 30);
         assert!(kinds(&prev, &s).contains(&"call.held"));
         let prev = s.clone();
-        step(
-            &mut s,
-            Input::Event(Event::Talking {
-                call_id: "c1".into(),
-                caller: String::new(),
-                called: String::new(),
-                media: Default::default(),
-                feature: 0,
-            }),
-            40,
-        );
+        talk(&mut s, 40);
         assert!(kinds(&prev, &s).contains(&"call.resumed"));
         let prev = s.clone();
         step(

@@ -73,11 +73,7 @@ pub fn CallPanel() -> impl IntoView {
             };
             let since = c.since;
             let (hang_id, hold_id, mute_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
-            let kind = match (tb.vendor, c.media) {
-                (Vendor::Aliyun, _) => TransferKind::Ccc,
-                (_, Media::Chat) => TransferKind::Media,
-                _ => TransferKind::Voice,
-            };
+            let kind = TransferKind::for_call(tb.vendor == Vendor::Aliyun, c.media);
             let (transfer_id, consult_id) = (c.call_id.clone(), c.call_id.clone());
             let muted = c.muted;
             view! {

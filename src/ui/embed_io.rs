@@ -103,11 +103,7 @@ async fn load_allowlist() -> Vec<String> {
 }
 
 fn transfer_kind(tb: Toolbar, s: &Session) -> TransferKind {
-    match (tb.vendor, s.active().map(|c| c.media)) {
-        (Vendor::Aliyun, _) => TransferKind::Ccc,
-        (_, Some(crate::core::Media::Chat)) => TransferKind::Media,
-        _ => TransferKind::Voice,
-    }
+    TransferKind::for_call(tb.vendor == Vendor::Aliyun, s.active().map(|c| c.media).unwrap_or_default())
 }
 
 fn listen(tb: Toolbar, host: Shared) {

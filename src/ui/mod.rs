@@ -97,42 +97,20 @@ pub fn titled(msg: Msg, s: crate::keys::Shortcut) -> impl Fn() -> String + Copy 
 }
 
 fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
-    use crate::core::actions::{allowed_actions, Action};
-    use crate::core::step::Intent;
-    use crate::keys::Shortcut;
+    use crate::keys::{outcome, ShortcutOutcome};
     let Some(s) = tb.config.with_value(|c| {
         c.keymap.find(&e.code(), &e.key(), e.ctrl_key(), e.alt_key(), e.shift_key(), e.meta_key())
     }) else {
         return;
     };
     e.prevent_default();
-    let session = tb.session.get_untracked();
-    let allowed = allowed_actions(&session);
-    let active = session.active().map(|c| c.id.clone());
-    match s {
-        Shortcut::Answer if allowed.contains(Action::Answer) => {
-            if let Some(c) = session.ringing() {
-                tb.send(Intent::Answer { call_id: c.id.clone() });
-            }
-        }
-        Shortcut::HangUp if allowed.contains(Action::HangUp) => {
-            if let Some(call_id) = active {
-                tb.send(Intent::HangUp { call_id });
-            }
-        }
-        Shortcut::Hold if allowed.contains(Action::Hold) => {
-            if let Some(call_id) = active {
-                tb.send(Intent::Hold { call_id });
-            }
-        }
-        Shortcut::Ready if allowed.contains(Action::Ready) => tb.send(Intent::Ready),
-        Shortcut::Busy if allowed.contains(Action::Busy) => tb.send(Intent::Busy { reason: None }),
-        // Reject and transfer need a choice: their dialogs open.
-        Shortcut::Reject | Shortcut::Transfer => {
+    match tb.session.with_untracked(|session| outcome(s, session)) {
+        ShortcutOutcome::Send(intent) => tb.send(intent),
+        ShortcutOutcome::OpenDialog(s) => {
             let n = tb.shortcut.get_untracked().map_or(0, |(_, n)| n + 1);
             tb.shortcut.set(Some((s, n)));
         }
-        _ => {}
+        ShortcutOutcome::Nothing => {}
     }
 }
 

@@ -1,8 +1,8 @@
 //! The agent's state with its timer, and the buttons that change it.
 
 use super::{key_label, titled, tr, use_toolbar};
-use crate::core::actions::{allowed_actions, Action};
-use crate::core::model::{AgentState, Connection, DisplayState};
+use crate::core::actions::{allowed_actions, readiness_problems, Action};
+use crate::core::model::{AgentState, DisplayState};
 use crate::core::step::Intent;
 use crate::i18n::{format_elapsed, Msg};
 use crate::keys::Shortcut;
@@ -25,16 +25,13 @@ pub fn StateBar() -> impl IntoView {
     // Before Ready: is the event stream alive, can a ring be heard and seen?
     let problems = RwSignal::new(Vec::<Msg>::new());
     let go_ready = move || {
-        let mut found = Vec::new();
-        if tb.session.with_untracked(|s| s.connection) != Connection::Online {
-            found.push(Msg::ReadyNoStream);
-        }
-        if !tb.sound_on.get_untracked() {
-            found.push(Msg::SoundOff);
-        }
-        if tb.notify_permission.get_untracked() != "granted" {
-            found.push(Msg::NotificationsOff);
-        }
+        let found = tb.session.with_untracked(|s| {
+            readiness_problems(
+                s,
+                tb.sound_on.get_untracked(),
+                tb.notify_permission.get_untracked() == "granted",
+            )
+        });
         if found.is_empty() {
             tb.send(Intent::Ready);
         }

@@ -106,6 +106,8 @@ pub struct Toolbar {
     pub(super) ccc_client: StoredValue<CccClient, LocalStorage>,
     pub(super) ccc: StoredValue<CccState, LocalStorage>,
     pub(super) poll: StoredValue<PollHandle, LocalStorage>,
+    /// The Guid last written to storage.
+    saved_guid: StoredValue<Option<String>>,
     /// Called with every request outcome (the embedding API replies to host commands with it).
     pub(super) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
     /// Set while another tab holds the phone: intents go there instead of to the gateway.
@@ -149,6 +151,7 @@ impl Toolbar {
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
             config: StoredValue::new(config),
             poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
+            saved_guid: StoredValue::new(None),
             done_listeners: StoredValue::new_local(Vec::new()),
             forward: StoredValue::new_local(None),
             phone_here: RwSignal::new(true),
@@ -255,6 +258,12 @@ impl Toolbar {
 
     /// Keeps the remembered Guid current (it rotates on poll answers).
     fn persist_guid(&self, client: &GatewayClient) {
+        // Called after every poll: compare in memory, touch storage only when the Guid rotated.
+        let guid = client.guid();
+        if self.saved_guid.try_with_value(|g| *g == guid).unwrap_or(true) {
+            return;
+        }
+        self.saved_guid.set_value(guid);
         if let Some(mut stored) = load_session() {
             if stored.guid != client.guid() {
                 stored.guid = client.guid();
