@@ -161,7 +161,7 @@ fn reject_of_a_call_that_is_gone_says_so_and_closes() {
     let err = GatewayError { kind: ErrorKind::NoCall, code: "200-002".into(), message: "no call".into() };
     step(&mut s, Input::Done { intent, result: Err(err) }, 11);
     assert!(s.ringing().is_none());
-    let notice = s.notice.expect("a notice");
+    let notice = s.notice().cloned().expect("a notice");
     assert_eq!((notice.msg, notice.code.as_deref()), (Msg::CallAlreadyGone, Some("200-002")));
 }
 
@@ -196,7 +196,7 @@ fn callout_dials_then_talks_or_fails() {
     poll(&mut s, ev("AgentEvent_Customer_Alerting", json!({"callid": "2-2", "otherPhone": "555"})), 11);
     poll(&mut s, ev("AgentEvent_Call_Out_Fail", json!("2-2")), 12);
     assert!(s.calls.is_empty());
-    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::ConnectFailed));
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::ConnectFailed));
 }
 
 #[test]
@@ -225,7 +225,7 @@ fn session_loss_signs_out_with_the_reason_and_stops_polling() {
     assert_eq!((n.msg, n.code.as_deref()), (Msg::SessionLost, Some("100-006")));
     assert!(s.calls.is_empty());
     assert_eq!(s.connection, Connection::Offline);
-    assert_eq!(s.notice.as_ref().map(|n| n.msg), Some(Msg::SessionLost), "the reason is shown");
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SessionLost), "the reason is shown");
 }
 
 #[test]
@@ -234,7 +234,7 @@ fn sign_out_during_a_call_is_refused_with_a_clear_message() {
     let err =
         GatewayError { kind: ErrorKind::SignOutRefused, code: "100-010".into(), message: String::new() };
     step(&mut s, Input::Done { intent: Intent::SignOut, result: Err(err) }, 20);
-    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::SignOutInCall));
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignOutInCall));
     assert!(s.agent.is_signed_in());
 }
 
@@ -253,7 +253,7 @@ fn already_signed_in_offers_force_sign_in() {
         GatewayError { kind: ErrorKind::AlreadySignedIn, code: "100-002".into(), message: String::new() };
     step(&mut s, Input::Done { intent, result: Err(err) }, 1);
     assert!(s.offer_force_sign_in);
-    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::AlreadySignedIn));
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::AlreadySignedIn));
 }
 
 #[test]
@@ -366,14 +366,8 @@ fn a_failed_consult_takes_the_customer_back() {
     talking_with(&mut s, "C-1", 10);
     consult(&mut s, "C-1", "L-1", true, 20);
     let effects = poll(&mut s, ev("AgentEvent_Consult_Fail", json!("L-1")), 30);
-    assert_eq!(
-        effects,
-        vec![Effect::Send(Intent::CancelConsult {
-            customer_call_id: "C-1".into(),
-            leg_call_id: Some("L-1".into())
-        })]
-    );
-    assert_eq!(s.notice.as_ref().map(|n| n.msg), Some(Msg::ConsultFailed));
+    assert_eq!(effects, vec![Effect::Send(Intent::Retrieve { call_id: "C-1".into() })]);
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::ConsultFailed));
 }
 
 #[test]
@@ -434,7 +428,7 @@ fn a_success_transfer_shows_progress_until_its_outcome() {
     poll(&mut s, ev("AgentEvent_Talking", json!({"callid": "C-1"})), 21);
     assert!(s.transfer.is_none());
     assert_eq!(s.active().map(|c| c.id.as_str()), Some("C-1"));
-    assert_eq!(s.notice.map(|n| n.msg), Some(Msg::TransferFailed));
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::TransferFailed));
 }
 
 #[test]
@@ -486,7 +480,8 @@ fn a_reload_during_a_call_recovers_from_the_gateway_queries() {
         feature: 0,
         skill: Some("VIP".into()),
     }];
-    step(&mut s, Input::Resynced { state: ReportedState::InCall, current, held }, 6);
+    let as_of = s.gen;
+    step(&mut s, Input::Resynced { as_of, state: ReportedState::InCall, current, held: Some(held) }, 6);
     assert_eq!(s.agent, AgentState::Idle, "the state under the call");
     assert_eq!(s.active().map(|c| c.id.as_str()), Some("C-1"));
     assert_eq!(s.held().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["C-0"]);
@@ -501,9 +496,15 @@ fn a_held_call_reported_as_current_stays_held_after_a_resync() {
     poll(&mut s, ev("AgentEvent_Hold", json!("A")), 11);
     let a =
         CallSummary { call_id: "A".into(), caller: "1".into(), called: "2".into(), feature: 0, skill: None };
+    let as_of = s.gen;
     step(
         &mut s,
-        Input::Resynced { state: ReportedState::InCall, current: Some(a.clone()), held: vec![a] },
+        Input::Resynced {
+            as_of,
+            state: ReportedState::InCall,
+            current: Some(a.clone()),
+            held: Some(vec![a]),
+        },
         12,
     );
     assert_eq!(s.held().count(), 1);

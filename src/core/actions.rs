@@ -2,10 +2,11 @@
 //! The views enable buttons from this, and the embedding API refuses commands with it.
 
 use super::event::Media;
-use super::model::{AgentState, CallPhase, ConsultState, Session};
+use super::model::{AgentState, Call, CallPhase, ConsultState, Session};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Action {
+    SignIn,
     SignOut,
     Ready,
     Busy,
@@ -29,10 +30,15 @@ pub enum Action {
     Conference,
     /// Break with a timer (CC-Gateway rest).
     TimedRest,
+    /// End the consult leg and take the customer back (seed 000).
+    CancelConsult,
+    /// Hand the customer to the consultee.
+    CompleteConsult,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
+        Action::SignIn,
         Action::SignOut,
         Action::Ready,
         Action::Busy,
@@ -53,11 +59,14 @@ impl Action {
         Action::ConnectHeld,
         Action::Conference,
         Action::TimedRest,
+        Action::CancelConsult,
+        Action::CompleteConsult,
     ];
 
     /// A stable name for the embedding API and logs.
     pub fn name(self) -> &'static str {
         match self {
+            Action::SignIn => "signIn",
             Action::SignOut => "signOut",
             Action::Ready => "ready",
             Action::Busy => "busy",
@@ -78,6 +87,8 @@ impl Action {
             Action::ConnectHeld => "connectHeld",
             Action::Conference => "conference",
             Action::TimedRest => "rest",
+            Action::CancelConsult => "consultCancel",
+            Action::CompleteConsult => "consultComplete",
         }
     }
 }
@@ -127,21 +138,30 @@ pub fn allowed_actions(s: &Session) -> AllowedActions {
 fn allowed_by_state(s: &Session) -> AllowedActions {
     let mut set = AllowedActions::default();
     let mut allow = |a| set.add(a);
-    if !s.agent.is_signed_in() || s.agent == AgentState::SigningIn {
+    if !s.agent.is_signed_in() {
+        allow(Action::SignIn);
         return set;
     }
-    let ringing = s.ringing().is_some();
+    if s.agent == AgentState::SigningIn {
+        return set;
+    }
+    let settled = |c: &Call, a: Action| c.settling_blocks(a);
+    let ringing = s.ringing();
     let active = s.active();
     let any_held = s.held().next().is_some();
     let in_call = s.in_call();
 
-    if ringing {
-        allow(Action::Answer);
-        allow(Action::Reject);
+    if let Some(call) = ringing {
+        if !settled(call, Action::Answer) {
+            allow(Action::Answer);
+            allow(Action::Reject);
+        }
     }
     if let Some(call) = active {
-        allow(Action::HangUp);
-        let busy_elsewhere = s.consult.is_some() || s.transfer.is_some();
+        if !settled(call, Action::HangUp) {
+            allow(Action::HangUp);
+        }
+        let busy_elsewhere = s.consult.is_some() || s.transfer.is_some() || call.settling.is_some();
         if call.phase == CallPhase::Talking {
             if call.muted {
                 allow(Action::Unmute);
@@ -159,17 +179,23 @@ fn allowed_by_state(s: &Session) -> AllowedActions {
             }
         }
     }
-    if s.consult.as_ref().is_some_and(|c| c.state == ConsultState::Talking) {
-        allow(Action::Conference);
+    if let Some(c) = &s.consult {
+        allow(Action::CancelConsult);
+        if c.state == ConsultState::Talking {
+            allow(Action::Conference);
+            allow(Action::CompleteConsult);
+        }
+    }
+    if s.held().any(|c| !settled(c, Action::Retrieve)) {
+        allow(Action::Retrieve);
     }
     if any_held {
-        allow(Action::Retrieve);
         if active.is_some() {
             allow(Action::ConnectHeld);
         }
         allow(Action::HangUp);
     }
-    if !in_call && !ringing {
+    if !in_call && ringing.is_none() {
         allow(Action::SignOut);
         allow(Action::CallOut);
         match s.agent {
@@ -200,11 +226,24 @@ fn allowed_by_state(s: &Session) -> AllowedActions {
     set
 }
 
-/// What would make a ring go unnoticed if the agent went Ready now (the readiness check).
-pub fn readiness_problems(s: &Session, sound_on: bool, notifications_granted: bool) -> Vec<crate::i18n::Msg> {
+/// What the readiness check says before Ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// Nothing stands between a ring and the agent.
+    Go,
+    /// A ring can still be heard or seen: go ready, and show these as chips.
+    Warn(Vec<crate::i18n::Msg>),
+    /// No ring would reach the agent (no event stream, or neither sound nor notifications):
+    /// ask before going ready, unless the agent already chose "go ready anyway" this sign-in.
+    Block(Vec<crate::i18n::Msg>),
+}
+
+/// The readiness check: would a ring go unnoticed if the agent went Ready now?
+pub fn readiness(s: &Session, sound_on: bool, notifications_granted: bool) -> Readiness {
     use crate::i18n::Msg;
+    let no_stream = s.connection != super::model::Connection::Online;
     let mut found = Vec::new();
-    if s.connection != super::model::Connection::Online {
+    if no_stream {
         found.push(Msg::ReadyNoStream);
     }
     if !sound_on {
@@ -213,7 +252,12 @@ pub fn readiness_problems(s: &Session, sound_on: bool, notifications_granted: bo
     if !notifications_granted {
         found.push(Msg::NotificationsOff);
     }
-    found
+    let unheard = no_stream || (!sound_on && !notifications_granted);
+    match found.is_empty() {
+        true => Readiness::Go,
+        false if unheard && !s.ready_anyway => Readiness::Block(found),
+        false => Readiness::Warn(found),
+    }
 }
 
 #[cfg(test)]
@@ -223,11 +267,16 @@ mod readiness_tests {
     use crate::i18n::Msg;
 
     #[test]
-    fn readiness_names_each_problem() {
+    fn ready_is_one_click_when_a_ring_can_be_heard_or_seen() {
         let mut s = Session { connection: Connection::Online, ..Default::default() };
-        assert!(readiness_problems(&s, true, true).is_empty());
-        assert_eq!(readiness_problems(&s, false, true), [Msg::SoundOff]);
+        assert_eq!(readiness(&s, true, true), Readiness::Go);
+        assert_eq!(readiness(&s, true, false), Readiness::Warn(vec![Msg::NotificationsOff]));
+        assert_eq!(readiness(&s, false, true), Readiness::Warn(vec![Msg::SoundOff]));
+        assert_eq!(readiness(&s, false, false), Readiness::Block(vec![Msg::SoundOff, Msg::NotificationsOff]));
+        s.ready_anyway = true;
+        assert!(matches!(readiness(&s, false, false), Readiness::Warn(_)), "remembered for the sign-in");
+        s.ready_anyway = false;
         s.connection = Connection::Reconnecting { attempt: 1, since: 0 };
-        assert_eq!(readiness_problems(&s, true, false), [Msg::ReadyNoStream, Msg::NotificationsOff]);
+        assert_eq!(readiness(&s, true, true), Readiness::Block(vec![Msg::ReadyNoStream]));
     }
 }

@@ -86,6 +86,8 @@ pub enum Event {
         call_id: String,
         number: String,
         agent: Option<String>,
+        /// The leg is a consult (inner help) leg, as the gateway marks it.
+        consult_leg: bool,
     },
     Held {
         call_id: String,
@@ -124,4 +126,43 @@ pub enum Event {
         call_id: String,
         ok: bool,
     },
+}
+
+impl Event {
+    /// The call the event is about, if it is about one.
+    pub fn call_id(&self) -> Option<&str> {
+        match self {
+            Event::Ringing(o) => Some(&o.call_id),
+            Event::CallInfo { call_id, .. }
+            | Event::Talking { call_id, .. }
+            | Event::FarAlerting { call_id, .. }
+            | Event::Held { call_id }
+            | Event::Conference { call_id, .. }
+            | Event::NoAnswer { call_id }
+            | Event::CallReleased { call_id }
+            | Event::CustomerReleased { call_id, .. }
+            | Event::ConnectFailed { call_id }
+            | Event::CallOutFailed { call_id }
+            | Event::ConsultFailed { call_id }
+            | Event::TransferResult { call_id, .. } => Some(call_id),
+            _ => None,
+        }
+    }
+
+    /// Whether the event reports the agent's own state (as a query of it would).
+    pub fn is_agent_state(&self) -> bool {
+        matches!(
+            self,
+            Event::InService
+                | Event::ShutDown
+                | Event::Ready
+                | Event::Busy { .. }
+                | Event::BusyCleared
+                | Event::RestStarted { .. }
+                | Event::RestTimeout
+                | Event::RestEnded
+                | Event::WrapUp
+                | Event::WrapUpEnded
+        )
+    }
 }

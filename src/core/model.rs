@@ -82,9 +82,25 @@ pub struct Call {
     pub muted: bool,
     /// Numbers of the other parties once a conference is up.
     pub conference: Vec<String>,
+    /// A request on this call succeeded and its event has not come yet (an answered call that
+    /// still rings, a hold that is not confirmed): the same buttons stay off until it does.
+    pub settling: Option<super::actions::Action>,
+    /// The generation of the last gateway event or answer about this call (see `Session::gen`).
+    pub gen: u64,
 }
 
 impl Call {
+    /// A call whose answer, reject, hold… request succeeded but whose event has not come yet
+    /// takes no second such request: that is how a double click hangs up the wrong call.
+    pub fn settling_blocks(&self, action: super::actions::Action) -> bool {
+        use super::actions::Action;
+        match self.settling {
+            Some(Action::Answer | Action::Reject) => matches!(action, Action::Answer | Action::Reject),
+            Some(done) => done == action,
+            None => false,
+        }
+    }
+
     /// The number of the party on the other side, as an agent thinks of it.
     pub fn other_party(&self) -> &str {
         match self.direction {
@@ -120,16 +136,32 @@ pub struct Notice {
     pub msg: Msg,
     pub code: Option<String>,
     pub detail: Option<String>,
+    /// Set when the notice is shown (`Session::notify`); the agent dismisses it by this id.
+    pub id: u64,
 }
 
 impl Notice {
     pub fn error(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Error, msg, code: None, detail: None }
+        Notice { kind: NoticeKind::Error, msg, code: None, detail: None, id: 0 }
     }
     pub fn info(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Info, msg, code: None, detail: None }
+        Notice { kind: NoticeKind::Info, msg, code: None, detail: None, id: 0 }
     }
 }
+
+/// How many notices stay on screen; the oldest goes when a new one comes.
+pub const NOTICE_LIMIT: usize = 4;
+
+/// A request the toolbar is waiting for: one at a time per action and call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pending {
+    pub action: super::actions::Action,
+    /// The call the request is about ("" for the agent's own state).
+    pub call_id: String,
+}
+
+/// How many ended calls are remembered, so a late answer cannot bring one back.
+pub const ENDED_LIMIT: usize = 16;
 
 /// A transfer that waits for its outcome (success transfer and the like).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -170,7 +202,9 @@ pub struct Session {
     pub agent_since: Millis,
     pub calls: Vec<Call>,
     pub connection: Connection,
-    pub notice: Option<Notice>,
+    /// Messages for the agent, oldest first; each stays until dismissed (or pushed out).
+    pub notices: Vec<Notice>,
+    pub next_notice_id: u64,
     /// From sign-in: after a call the gateway puts the agent in wrap-up instead of idle.
     pub auto_enter_idle: bool,
     /// The last sign-in was refused with 100-002: offer to take the session over.
@@ -187,6 +221,19 @@ pub struct Session {
     pub last_detail: Option<super::cdr::CallDetail>,
     /// What the vendor can do at all: actions it lacks are hidden, not left broken.
     pub supported: super::actions::AllowedActions,
+    /// Requests in flight; a repeat of one of them is ignored until it is answered.
+    pub pending: Vec<Pending>,
+    /// DTMF digits typed while an earlier digit was on its way, per call, sent next in order.
+    pub dtmf_queue: Vec<(String, String)>,
+    /// Counts every gateway event and request answer applied. Reads (resync, hold list) carry
+    /// the generation they were sent at, and lose to anything applied after it.
+    pub gen: u64,
+    /// The generation of the last event or answer that changed the agent's own state.
+    pub agent_gen: u64,
+    /// Calls that ended, with the generation they ended at (bounded by `ENDED_LIMIT`).
+    pub ended: Vec<(String, u64)>,
+    /// The agent chose "go ready anyway" in this sign-in: the readiness check only warns.
+    pub ready_anyway: bool,
 }
 
 impl Default for Session {
@@ -197,7 +244,8 @@ impl Default for Session {
             agent_since: 0,
             calls: Vec::new(),
             connection: Connection::Offline,
-            notice: None,
+            notices: Vec::new(),
+            next_notice_id: 0,
             auto_enter_idle: true,
             offer_force_sign_in: false,
             requested_rest_secs: None,
@@ -207,11 +255,38 @@ impl Default for Session {
             journal: Vec::new(),
             last_detail: None,
             supported: super::actions::AllowedActions::all(),
+            pending: Vec::new(),
+            dtmf_queue: Vec::new(),
+            gen: 0,
+            agent_gen: 0,
+            ended: Vec::new(),
+            ready_anyway: false,
         }
     }
 }
 
 impl Session {
+    /// The newest notice, if any.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notices.last()
+    }
+
+    /// Shows a notice. The same message with the same code replaces its older copy, so a
+    /// repeated failure does not fill the screen.
+    pub fn notify(&mut self, mut notice: Notice) {
+        self.notices.retain(|n| !(n.msg == notice.msg && n.code == notice.code));
+        if self.notices.len() >= NOTICE_LIMIT {
+            self.notices.remove(0);
+        }
+        self.next_notice_id += 1;
+        notice.id = self.next_notice_id;
+        self.notices.push(notice);
+    }
+
+    pub fn is_pending(&self, action: super::actions::Action, call_id: &str) -> bool {
+        self.pending.iter().any(|p| p.action == action && p.call_id == call_id)
+    }
+
     pub fn call(&self, id: &str) -> Option<&Call> {
         self.calls.iter().find(|c| c.id == id)
     }

@@ -1,14 +1,17 @@
 //! `step`: the toolbar's state machine. Gateway events, request outcomes and poll results go
 //! in; the session changes and the effects the I/O layer must carry out come out.
 
+use super::actions::Action;
 use super::cdr::{self, JournalEntry, Source};
 use super::error::{ErrorKind, GatewayError};
 use super::event::{CallOffer, Event, Media};
+use super::gate::{self, Refusal};
+use super::model::ENDED_LIMIT;
 use super::model::{
     AgentState, Call, CallPhase, Connection, Consult, ConsultState, Direction, Millis, Notice, Session,
     TransferProgress,
 };
-use super::transfer::{waits_for_outcome, ConsultTarget, TransferRequest};
+use super::transfer::{waits_for_outcome, ConsultTarget, TransferKind, TransferRequest};
 use crate::i18n::Msg;
 
 /// How a rejected call is handled (seed 004).
@@ -51,6 +54,9 @@ pub enum Intent {
         auto_enter_idle: bool,
     },
     SignOut,
+    /// Sign out although calls are still up: the agent confirmed, having been told what
+    /// happens to them.
+    SignOutLeavingCalls,
     Ready,
     Busy {
         reason: Option<i64>,
@@ -144,6 +150,9 @@ pub enum ReportedState {
 /// Everything that can change the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
+    /// The agent (or a host page, or the toolbar itself) asks for something: it passes the
+    /// gate (`core::gate`) or is refused.
+    Intent(Intent),
     Event(Event),
     /// A request's outcome. `Ok` carries the vendor's result (e.g. a new call id).
     Done {
@@ -158,16 +167,24 @@ pub enum Input {
     },
     /// The gateway no longer knows the session: polling has stopped.
     SessionLost(GatewayError),
-    /// The state re-read from the gateway's queries after an error or a reconnect.
+    /// The state re-read from the gateway's queries after an error or a reconnect. `as_of` is
+    /// the session's generation when the first query went out: anything applied since wins.
     Resynced {
+        as_of: u64,
         state: ReportedState,
         current: Option<CallSummary>,
+        /// `None` when the hold list could not be read: held calls stay as they are.
+        held: Option<Vec<CallSummary>>,
+    },
+    /// The hold list as the gateway reports it, read at generation `as_of`.
+    HoldList {
+        as_of: u64,
         held: Vec<CallSummary>,
     },
-    /// The hold list as the gateway reports it.
-    HoldList(Vec<CallSummary>),
-    /// Clear the notice the agent dismissed.
-    DismissNotice,
+    /// The agent dismissed the notice with this id.
+    DismissNotice(u64),
+    /// The agent chose "go ready anyway" at the readiness check: do not ask again this sign-in.
+    ReadyAnyway,
     /// A call's detail record arrived (CCC GetCallDetailRecord).
     CallDetail(super::cdr::CallDetail),
     /// The gateway session survived a page reload (updateGuid, or the bridge's cookie): carry
@@ -181,12 +198,19 @@ pub enum Input {
 /// Work the I/O layer must do as a consequence of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// The intent passed the gate: carry it out (the vendor's plan of requests).
+    Request(Intent),
+    /// The intent was not sent; whoever asked is told why.
+    Refused(Intent, Refusal),
+    /// The intent was taken and goes out with the request after the one on its way (DTMF).
+    Accepted(Intent),
     StartPolling,
     StopPolling,
     /// Re-read state, current call and hold list from the gateway.
     Resync,
     RefreshHoldList,
-    /// Send this intent on the agent's behalf (e.g. take the customer back after a failed consult).
+    /// Send this intent on the agent's behalf (e.g. take the customer back after a failed
+    /// consult); it passes the gate like any other.
     Send(Intent),
     /// A connected or dialled call ended: a vendor with a CDR API fetches the record.
     CallEnded {
@@ -196,10 +220,56 @@ pub enum Effect {
 
 /// Advances the session by one input at time `now`.
 pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
+    // Gateway events and request answers are stamped with a generation, so a read sent
+    // before them cannot undo them when its answer comes late (see `resync`).
+    let named = match &input {
+        Input::Event(e) => Some(e.call_id().map(str::to_string)),
+        Input::Done { intent, .. } => Some(gate::call_of(intent).map(str::to_string)),
+        _ => None,
+    };
+    let Some(named) = named else { return dispatch(s, input, now) };
+    let agent_event = matches!(&input, Input::Event(e) if e.is_agent_state());
+    let (calls_before, agent_before) = (s.calls.clone(), s.agent.clone());
+    let effects = dispatch(s, input, now);
+    s.gen += 1;
+    let gen = s.gen;
+    for call in s.calls.iter_mut() {
+        let unchanged = calls_before.iter().any(|c| c == call);
+        if !unchanged || named.as_deref() == Some(call.id.as_str()) {
+            call.gen = gen;
+        }
+    }
+    for gone in calls_before {
+        if s.call(&gone.id).is_none() {
+            if s.ended.len() >= ENDED_LIMIT {
+                s.ended.remove(0);
+            }
+            s.ended.push((gone.id, gen));
+        }
+    }
+    if agent_event || s.agent != agent_before {
+        s.agent_gen = gen;
+    }
+    effects
+}
+
+/// Whether the gateway ended this call after generation `as_of`.
+fn ended_since(s: &Session, call_id: &str, as_of: u64) -> bool {
+    s.ended.iter().any(|(id, gen)| id == call_id && *gen > as_of)
+}
+
+fn dispatch(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
     match input {
+        Input::Intent(intent) => admit(s, intent),
         Input::Event(e) => on_event(s, e, now),
-        Input::Done { intent, result: Ok(result) } => on_success(s, intent, result, now),
-        Input::Done { intent, result: Err(err) } => on_failure(s, intent, err, now),
+        Input::Done { intent, result } => {
+            let mut effects = settle_request(s, &intent);
+            effects.extend(match result {
+                Ok(result) => on_success(s, intent, result, now),
+                Err(err) => on_failure(s, intent, err, now),
+            });
+            effects
+        }
         Input::PollAlive => {
             let was_reconnecting = matches!(s.connection, Connection::Reconnecting { .. });
             s.connection = Connection::Online;
@@ -225,16 +295,20 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             sign_out(s, Some(notice), now);
             vec![Effect::StopPolling]
         }
-        Input::Resynced { state, current, held } => {
-            resync(s, state, current, held, now);
+        Input::Resynced { as_of, state, current, held } => {
+            resync(s, as_of, state, current, held, now);
             vec![]
         }
-        Input::HoldList(held) => {
-            reconcile_held(s, held, now);
+        Input::HoldList { as_of, held } => {
+            reconcile_held(s, as_of, held, now);
             vec![]
         }
-        Input::DismissNotice => {
-            s.notice = None;
+        Input::DismissNotice(id) => {
+            s.notices.retain(|n| n.id != id);
+            vec![]
+        }
+        Input::ReadyAnyway => {
+            s.ready_anyway = true;
             vec![]
         }
         Input::CallDetail(detail) => {
@@ -245,11 +319,51 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             s.agent_id = agent_id;
             s.auto_enter_idle = auto_enter_idle;
             s.connection = Connection::Online;
-            s.notice = None;
+            s.notices.clear();
             set_agent(s, AgentState::SigningIn, now);
             vec![Effect::Resync, Effect::StartPolling]
         }
     }
+}
+
+/// The gate: a repeat of a request on its way is dropped, a request the state does not allow
+/// is refused, DTMF typed while a digit is on its way queues behind it.
+fn admit(s: &mut Session, intent: Intent) -> Vec<Effect> {
+    match gate::admit(s, &intent) {
+        Err(why) => vec![Effect::Refused(intent, why)],
+        Ok(()) => {
+            let key = gate::pending_of(&intent);
+            if let Intent::Dtmf { call_id, digits } = &intent {
+                if s.pending.contains(&key) {
+                    match s.dtmf_queue.iter_mut().find(|(id, _)| id == call_id) {
+                        Some((_, queued)) => queued.push_str(digits),
+                        None => s.dtmf_queue.push((call_id.clone(), digits.clone())),
+                    }
+                    return vec![Effect::Accepted(intent)];
+                }
+            }
+            s.pending.push(key);
+            vec![Effect::Request(intent)]
+        }
+    }
+}
+
+/// A request was answered: it is no longer in flight; queued DTMF digits go next.
+fn settle_request(s: &mut Session, intent: &Intent) -> Vec<Effect> {
+    let key = gate::pending_of(intent);
+    if let Some(pos) = s.pending.iter().position(|p| *p == key) {
+        s.pending.remove(pos);
+    }
+    if let Intent::Dtmf { call_id, .. } = intent {
+        if let Some(pos) = s.dtmf_queue.iter().position(|(id, _)| id == call_id) {
+            let (call_id, digits) = s.dtmf_queue.remove(pos);
+            if s.call(&call_id).is_some() {
+                s.pending.push(key);
+                return vec![Effect::Request(Intent::Dtmf { call_id, digits })];
+            }
+        }
+    }
+    vec![]
 }
 
 fn set_agent(s: &mut Session, state: AgentState, now: Millis) {
@@ -266,9 +380,12 @@ fn sign_out(s: &mut Session, reason: Option<Notice>, now: Millis) {
     s.transfer = None;
     s.connection = Connection::Offline;
     s.offer_force_sign_in = false;
+    s.pending.clear();
+    s.dtmf_queue.clear();
+    s.ready_anyway = false;
     // The reason stays on screen above the sign-in form until dismissed.
-    if reason.is_some() {
-        s.notice = reason.clone();
+    if let Some(reason) = &reason {
+        s.notify(reason.clone());
     }
     set_agent(s, AgentState::SignedOut { reason }, now);
 }
@@ -277,6 +394,8 @@ fn set_phase(call: &mut Call, phase: CallPhase, now: Millis) {
     if call.phase != phase {
         call.phase = phase;
         call.phase_since = now;
+        // What a settling request waited for has happened (or something else did).
+        call.settling = None;
     }
 }
 
@@ -295,6 +414,8 @@ fn new_call(offer: CallOffer, phase: CallPhase, now: Millis) -> Call {
         transferred_from: offer.transferred_from,
         muted: false,
         conference: Vec::new(),
+        settling: None,
+        gen: 0,
     }
 }
 
@@ -313,6 +434,7 @@ fn journal(s: &mut Session, call_id: &str, source: Source, event: &str, now: Mil
 fn remove_call(s: &mut Session, call_id: &str) -> Vec<Effect> {
     let Some(pos) = s.calls.iter().position(|c| c.id == call_id) else { return vec![] };
     let call = s.calls.remove(pos);
+    s.dtmf_queue.retain(|(id, _)| id != call_id);
     let entries_of_call =
         |s: &Session| s.journal.iter().any(|e| e.call_id == call_id && e.event == "Established");
     let worth_a_record = call.feature != 51 && (entries_of_call(s) || call.direction == Direction::Outbound);
@@ -373,7 +495,17 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             sign_out(s, Some(Notice::info(Msg::SignedOutByGateway)), now);
             vec![Effect::StopPolling]
         }
-        Event::Ready | Event::BusyCleared | Event::RestEnded | Event::WrapUpEnded => {
+        Event::Ready => {
+            set_agent(s, AgentState::Idle, now);
+            // Ready with calls on screen: an end of call was missed, or the state is odd.
+            // The gateway is asked once rather than a call inferred away.
+            if s.calls.is_empty() {
+                vec![]
+            } else {
+                vec![Effect::Resync]
+            }
+        }
+        Event::BusyCleared | Event::RestEnded | Event::WrapUpEnded => {
             set_agent(s, AgentState::Idle, now);
             vec![]
         }
@@ -396,12 +528,20 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             set_agent(s, AgentState::WrapUp, now);
             vec![]
         }
-        Event::Occupied | Event::AutoAnswered | Event::PhoneReleased => vec![],
+        Event::Occupied | Event::AutoAnswered => vec![],
+        Event::PhoneReleased => {
+            // The phone is on-hook: a call still shown as connected needs the gateway's word.
+            if s.calls.iter().any(|c| matches!(c.phase, CallPhase::Talking | CallPhase::Dialing { .. })) {
+                vec![Effect::Resync]
+            } else {
+                vec![]
+            }
+        }
         Event::Ringing(offer) => {
             let id = offer.call_id.clone();
-            if let Some(call) = s.call_mut(&id) {
-                set_phase(call, CallPhase::Ringing, now);
-            } else {
+            // A late or repeated ring never takes an answered, held or dialled call back to
+            // ringing: the events that moved it on came after the ring.
+            if s.call(&id).is_none() {
                 s.calls.push(new_call(offer, CallPhase::Ringing, now));
             }
             // Details may have arrived before the ringing event itself.
@@ -460,7 +600,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 vec![]
             }
         }
-        Event::FarAlerting { call_id, number, .. } => {
+        Event::FarAlerting { call_id, number, consult_leg: is_consult_leg, .. } => {
             if let Some(c) = s.consult.as_mut() {
                 let is_leg = c.leg_call_id.as_deref().is_none_or(|leg| leg == call_id);
                 if is_leg && c.customer_call_id != call_id {
@@ -475,10 +615,10 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 Some(call) => set_phase(call, CallPhase::Dialing { far_alerting: true }, now),
                 None => {
                     // A leg the agent is consulting on is internal; any other is a callout.
-                    let consult_leg = s
-                        .consult
-                        .as_ref()
-                        .is_some_and(|c| c.leg_call_id.as_deref() == Some(call_id.as_str()));
+                    let consult_leg = is_consult_leg
+                        || s.consult
+                            .as_ref()
+                            .is_some_and(|c| c.leg_call_id.as_deref() == Some(call_id.as_str()));
                     let feature = if consult_leg { 51 } else { 7 };
                     let offer = CallOffer {
                         call_id,
@@ -534,25 +674,33 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             effects
         }
         Event::ConsultFailed { call_id } => {
-            remove_call(s, &call_id);
-            s.notice = Some(Notice::error(Msg::ConsultFailed));
-            match s.consult.as_mut() {
-                Some(c) => {
-                    c.state = ConsultState::Ended;
-                    // Take the customer back at once rather than leave them waiting on hold.
-                    let customer_call_id = c.customer_call_id.clone();
-                    vec![Effect::Send(Intent::CancelConsult { customer_call_id, leg_call_id: Some(call_id) })]
-                }
-                None => vec![],
+            s.notify(Notice::error(Msg::ConsultFailed));
+            // Only a known consult leg goes: a gateway that names the customer's call here
+            // must not make the toolbar drop the customer.
+            let customer = s.consult.as_ref().map(|c| c.customer_call_id.clone());
+            let known_leg =
+                s.consult.as_ref().is_some_and(|c| c.leg_call_id.as_deref() == Some(call_id.as_str()))
+                    || s.call(&call_id).is_some_and(|c| c.feature == 51);
+            let mut effects = vec![];
+            if known_leg && customer.as_deref() != Some(call_id.as_str()) {
+                effects.extend(remove_call(s, &call_id));
             }
+            if let Some(c) = s.consult.as_mut() {
+                c.state = ConsultState::Ended;
+                // Take the customer back at once rather than leave them waiting on hold.
+                let customer_call_id = c.customer_call_id.clone();
+                if s.call(&customer_call_id).is_some_and(|c| c.phase == CallPhase::Held) {
+                    effects.push(Effect::Send(Intent::Retrieve { call_id: customer_call_id }));
+                }
+            }
+            effects
         }
         Event::ConnectFailed { call_id } | Event::CallOutFailed { call_id } => {
             // A failed outbound leg disappears; a failed transfer leaves the agent on the call.
             let dialing = s.call(&call_id).is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
             let effects = if dialing { remove_call(s, &call_id) } else { vec![] };
             let was_transfer = s.transfer.take_if(|t| t.call_id == call_id).is_some();
-            s.notice =
-                Some(Notice::error(if was_transfer { Msg::TransferFailed } else { Msg::ConnectFailed }));
+            s.notify(Notice::error(if was_transfer { Msg::TransferFailed } else { Msg::ConnectFailed }));
             effects
         }
         Event::TransferResult { call_id, ok } => {
@@ -560,7 +708,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 journal(s, &call_id, Source::Agent, "Transferred", now);
                 remove_call(s, &call_id)
             } else {
-                s.notice = Some(Notice::error(Msg::TransferFailed));
+                s.notify(Notice::error(Msg::TransferFailed));
                 vec![]
             };
             if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
@@ -577,7 +725,8 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
             s.agent_id = agent_id;
             s.auto_enter_idle = auto_enter_idle;
             s.offer_force_sign_in = false;
-            s.notice = None;
+            s.notices.clear();
+            s.ready_anyway = false;
             s.calls.clear();
             s.connection = Connection::Online;
             set_agent(s, AgentState::SigningIn, now);
@@ -588,7 +737,7 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
                 vec![Effect::StartPolling]
             }
         }
-        Intent::SignOut => {
+        Intent::SignOut | Intent::SignOutLeavingCalls => {
             sign_out(s, None, now);
             vec![Effect::StopPolling]
         }
@@ -600,13 +749,36 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
             }
             vec![]
         }
-        Intent::Mute { call_id } | Intent::Unmute { call_id } => {
-            // The gateway sends no mute event: the request's success is the confirmation.
-            let muted = s.call(&call_id).is_some_and(|c| !c.muted);
-            if let Some(call) = s.call_mut(&call_id) {
+        Intent::Mute { ref call_id } | Intent::Unmute { ref call_id } => {
+            // The gateway sends no mute event: the request's success is the confirmation. It
+            // sets the state the request asked for: a repeated or late answer cannot flip it.
+            let muted = matches!(intent, Intent::Mute { .. });
+            if let Some(call) = s.call_mut(call_id) {
                 call.muted = muted;
             }
             vec![]
+        }
+        Intent::Answer { ref call_id } | Intent::Reject { ref call_id, .. } => {
+            settling(s, call_id, gate::action_of(&intent), |p| p == CallPhase::Ringing);
+            vec![]
+        }
+        Intent::Hold { ref call_id } => {
+            settling(s, call_id, Action::Hold, |p| p == CallPhase::Talking);
+            vec![]
+        }
+        Intent::Retrieve { ref call_id } => {
+            settling(s, call_id, Action::Retrieve, |p| p == CallPhase::Held);
+            vec![]
+        }
+        Intent::HangUp { ref call_id } | Intent::DropCall { ref call_id } => {
+            settling(s, call_id, Action::HangUp, |_| true);
+            vec![]
+        }
+        Intent::Transfer(req) if req.kind == TransferKind::Ccc && req.mode != 0 => {
+            // CCC's attended ("talk first") transfer is a consult: the agent talks to the
+            // target, then completes or cancels it from the consult bar.
+            let target = ConsultTarget { device: req.device, address: req.address };
+            on_success(s, Intent::Consult { customer_call_id: req.call_id, target }, result, now)
         }
         Intent::Transfer(req) => {
             if waits_for_outcome(&req) && s.call(&req.call_id).is_some() {
@@ -640,11 +812,20 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
             });
             vec![]
         }
-        Intent::CancelConsult { .. } => {
-            // No hold-list refresh here: the customer's Talking event may still be on its way,
-            // and a list read now would drop the customer; that event refreshes the list.
+        Intent::CancelConsult { customer_call_id, leg_call_id } => {
+            // The gateway confirmed: the consult leg is gone and the customer is the current
+            // call again, whatever leg states the answer still lists (CCC seed 000 lists the
+            // consult leg as ANSWERED). No hold-list read: the customer's event refreshes it.
+            let leg = leg_call_id.or_else(|| s.consult.as_ref().and_then(|c| c.leg_call_id.clone()));
             s.consult = None;
-            vec![]
+            let mut effects = vec![];
+            if let Some(leg) = leg.filter(|l| *l != customer_call_id) {
+                effects.extend(remove_call(s, &leg));
+            }
+            if let Some(call) = s.call_mut(&customer_call_id) {
+                set_phase(call, CallPhase::Talking, now);
+            }
+            effects
         }
         Intent::CallOut { number } => {
             // The result is the new call id; show the dialing call before any event arrives.
@@ -670,12 +851,15 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
             notice.msg = Msg::AlreadySignedIn;
         }
         (Intent::SignIn { .. }, ErrorKind::BadCredentials) => notice.msg = Msg::BadCredentials,
-        (Intent::SignOut, ErrorKind::SignOutRefused) => notice.msg = Msg::SignOutInCall,
-        (Intent::Reject { call_id, .. } | Intent::Answer { call_id }, ErrorKind::NoCall) => {
-            effects.extend(remove_call(s, &call_id.clone()));
-            notice = Notice { msg: Msg::CallAlreadyGone, ..notice };
+        (Intent::SignOut | Intent::SignOutLeavingCalls, ErrorKind::SignOutRefused) => {
+            notice.msg = Msg::SignOutInCall
         }
-        (Intent::HangUp { call_id }, ErrorKind::NoCall) => {
+        (Intent::Reject { call_id, .. } | Intent::Answer { call_id }, ErrorKind::NoCall) => {
+            // Only a call that still rings is taken off the screen: a repeated answer that
+            // loses to the first one must not remove the call the agent is talking on.
+            if s.call(call_id).is_none_or(|c| c.phase != CallPhase::Ringing) {
+                return effects;
+            }
             effects.extend(remove_call(s, &call_id.clone()));
             notice.msg = Msg::CallAlreadyGone;
         }
@@ -695,8 +879,16 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
         (_, ErrorKind::Unavailable) if err.code.is_empty() => notice.msg = Msg::NetworkError,
         _ => {}
     }
-    s.notice = Some(notice);
+    s.notify(notice);
     effects
+}
+
+/// Marks a call whose request succeeded while the event confirming it is still on its way,
+/// if the call is still in the phase the request started from.
+fn settling(s: &mut Session, call_id: &str, action: Action, from: impl Fn(CallPhase) -> bool) {
+    if let Some(call) = s.call_mut(call_id).filter(|c| from(c.phase)) {
+        call.settling = Some(action);
+    }
 }
 
 fn agent_from_report(s: &Session, state: ReportedState) -> Option<AgentState> {
@@ -733,51 +925,71 @@ fn summary_call(summary: CallSummary, phase: CallPhase, now: Millis) -> Call {
     call
 }
 
+/// Applies what the gateway's queries reported, read at generation `as_of`. A call or agent
+/// state that an event or request answer changed after `as_of` keeps what that said: the
+/// answer is older than it. A call that ended after `as_of` is not brought back.
 fn resync(
     s: &mut Session,
+    as_of: u64,
     state: ReportedState,
     current: Option<CallSummary>,
-    held: Vec<CallSummary>,
+    held: Option<Vec<CallSummary>>,
     now: Millis,
 ) {
-    if let Some(agent) = agent_from_report(s, state) {
-        if let AgentState::SignedOut { reason } = agent {
-            sign_out(s, reason, now);
-            return;
+    if s.agent_gen <= as_of {
+        if let Some(agent) = agent_from_report(s, state) {
+            if let AgentState::SignedOut { reason } = agent {
+                sign_out(s, reason, now);
+                return;
+            }
+            set_agent(s, agent, now);
+        } else if s.agent == AgentState::SigningIn {
+            // Recovered in the middle of a call: the state under the call is not reported.
+            set_agent(s, AgentState::Idle, now);
         }
-        set_agent(s, agent, now);
-    } else if s.agent == AgentState::SigningIn {
-        // Recovered in the middle of a call: the state under the call is not reported.
-        set_agent(s, AgentState::Idle, now);
     }
     // A gateway may report a held call as the "current" one when nothing else is connected.
-    let current = current.filter(|c| !held.iter().any(|h| h.call_id == c.call_id));
-    reconcile_held(s, held, now);
+    let current = current.filter(|c| !held.iter().flatten().any(|h| h.call_id == c.call_id));
+    if let Some(held) = held {
+        reconcile_held(s, as_of, held, now);
+    }
+    let current_ended = current.as_ref().is_some_and(|c| ended_since(s, &c.call_id, as_of));
     match current {
         Some(c) => match s.call_mut(&c.call_id) {
-            Some(call) if call.phase == CallPhase::Held => set_phase(call, CallPhase::Talking, now),
+            Some(call) if call.gen <= as_of => {
+                if call.phase == CallPhase::Held {
+                    set_phase(call, CallPhase::Talking, now);
+                }
+                call.settling = None;
+            }
             Some(_) => {}
+            None if current_ended => {}
             None => s.calls.push(summary_call(c, CallPhase::Talking, now)),
         },
         None if state != ReportedState::InCall => {
-            s.calls.retain(|c| c.phase == CallPhase::Held);
+            s.calls.retain(|c| c.phase == CallPhase::Held || c.gen > as_of);
         }
         None => {}
     }
 }
 
-fn reconcile_held(s: &mut Session, held: Vec<CallSummary>, now: Millis) {
-    // The gateway's list is the truth for held calls: drop ours that it no longer holds.
-    s.calls.retain(|c| c.phase != CallPhase::Held || held.iter().any(|h| h.call_id == c.id));
+fn reconcile_held(s: &mut Session, as_of: u64, held: Vec<CallSummary>, now: Millis) {
+    // The gateway's list is the truth for held calls: drop ours that it no longer holds,
+    // unless an event about that call came after the list was read.
+    s.calls.retain(|c| c.phase != CallPhase::Held || c.gen > as_of || held.iter().any(|h| h.call_id == c.id));
     for h in held {
+        let ended = ended_since(s, &h.call_id, as_of);
         match s.call_mut(&h.call_id) {
-            Some(call) => {
+            None if ended => {}
+            None => s.calls.push(summary_call(h, CallPhase::Held, now)),
+            Some(call) if call.gen <= as_of => {
                 set_phase(call, CallPhase::Held, now);
+                call.settling = None;
                 if call.skill.is_none() {
                     call.skill = h.skill.filter(|s| !s.is_empty());
                 }
             }
-            None => s.calls.push(summary_call(h, CallPhase::Held, now)),
+            _ => {}
         }
     }
 }

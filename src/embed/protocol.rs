@@ -54,6 +54,8 @@ pub enum EmbedError {
     NotSignedIn,
     /// The vendor cannot do this at all.
     Unsupported,
+    /// The same command is already on its way (a repeat is dropped, not sent twice).
+    InProgress,
     GatewayRefused,
     GatewayUnavailable,
 }
@@ -70,6 +72,7 @@ impl EmbedError {
             EmbedError::NoCall => "no_call",
             EmbedError::NotSignedIn => "not_signed_in",
             EmbedError::Unsupported => "unsupported",
+            EmbedError::InProgress => "in_progress",
             EmbedError::GatewayRefused => "gateway_refused",
             EmbedError::GatewayUnavailable => "gateway_unavailable",
         }
@@ -92,6 +95,7 @@ impl EmbedError {
             EmbedError::Unsupported => {
                 ("当前厂商不支持这个操作", "The contact-center vendor does not support this")
             }
+            EmbedError::InProgress => ("同样的操作正在进行中", "The same command is already in progress"),
             EmbedError::GatewayRefused => ("网关拒绝了这个操作", "The gateway refused the command"),
             EmbedError::GatewayUnavailable => ("无法连接网关", "The gateway cannot be reached"),
         };
@@ -113,6 +117,15 @@ impl EmbedError {
             p["vendorMessage"] = json!(g.message);
         }
         p
+    }
+
+    /// Why the toolbar's gate did not send a command.
+    pub fn from_refusal(r: crate::core::Refusal) -> EmbedError {
+        match r {
+            crate::core::Refusal::NotAllowed => EmbedError::NotAllowed,
+            crate::core::Refusal::NoSuchCall => EmbedError::NoCall,
+            crate::core::Refusal::InProgress => EmbedError::InProgress,
+        }
     }
 
     pub fn from_gateway(e: &GatewayError) -> EmbedError {

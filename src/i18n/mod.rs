@@ -149,6 +149,14 @@ messages! {
     ReadyCheckTitle => "示闲前请注意:", "Before you go ready:";
     ReadyNoStream => "与网关的事件连接未建立,来电可能收不到", "The event stream is not connected: calls may not reach you";
     ReadyAnyway => "仍然示闲", "Go ready anyway";
+    ReadyBlocked => "现在示闲,来电可能无人知晓", "If you go ready now, a call may ring unnoticed";
+    Working => "处理中…", "Working…";
+    NotPossibleNow => "当前状态下不能这样操作", "That is not possible right now";
+    SignOutTitle => "还有通话未结束", "You still have calls";
+    SignOutCallsWarn => "现在签出,网关可能结束这些通话,保持中的客户会被挂断:", "If you sign out now, the gateway may end these calls and a customer on hold would be cut off:";
+    SignOutKeep => "保留通话,不签出", "Keep my calls";
+    SignOutAnyway => "仍然签出", "Sign out anyway";
+    Notices => "消息", "Messages";
     TabStalled => "此标签页曾被冻结或降速,已重新读取状态", "This tab was frozen or throttled; the state was re-read";
     PhoneElsewhere => "电话在另一个标签页中", "The phone is in another tab";
     UsePhoneHere => "在这里使用电话", "Use the phone here";

@@ -134,7 +134,23 @@ fn channels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ChannelContext
 pub struct Contexts {
     pub user: Option<UserContext>,
     pub call: Option<CallContext>,
+    /// `Data.ContextId`: CCC's system sequence number of the snapshot (seed 000), when given.
+    pub context_id: Option<i64>,
 }
+
+/// How answers are read where CCC's documents are silent (aliyun-ccc.md marks both [I]).
+/// Each is a one-line change if a real instance says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextReading {
+    /// A PollUserStatus answer without a `CallContext` key means the agent has no call
+    /// (false: keep the call the last answer showed).
+    pub poll_without_call_context_is_idle: bool,
+    /// A `CallContext` whose every leg is RELEASED is a call that ended (false: still a call).
+    pub all_legs_released_is_ended: bool,
+}
+
+pub const CONTEXT_READING: ContextReading =
+    ContextReading { poll_without_call_context_is_idle: true, all_legs_released_is_ended: true };
 
 /// Reads the contexts out of a successful answer's `Data`, whichever form it has.
 pub fn contexts(data: &Value) -> Contexts {
@@ -150,12 +166,22 @@ pub fn contexts(data: &Value) -> Contexts {
         None => None,
     };
     let call = match obj.get("CallContext") {
-        Some(v @ Value::Object(_)) => {
-            serde_json::from_value::<CallContext>(v.clone()).ok().filter(|c| !c.job_id.is_empty())
-        }
+        Some(v @ Value::Object(_)) => serde_json::from_value::<CallContext>(v.clone())
+            .ok()
+            .filter(|c| !c.job_id.is_empty())
+            .filter(|c| !(CONTEXT_READING.all_legs_released_is_ended && c.all_released())),
         _ => None,
     };
-    Contexts { user, call }
+    let context_id = obj.get("ContextId").and_then(lenient::value_i64);
+    Contexts { user, call, context_id }
+}
+
+impl CallContext {
+    /// Every leg is RELEASED (an empty leg list is not: CCC lists only some legs at times).
+    pub fn all_released(&self) -> bool {
+        !self.channel_contexts.is_empty()
+            && self.channel_contexts.iter().all(|c| c.channel_state == "RELEASED")
+    }
 }
 
 /// One event of a CDR sequence.

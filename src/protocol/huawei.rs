@@ -157,6 +157,9 @@ pub struct AlertingContent {
     pub other_phone: String,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub other_phone_workno: Option<String>,
+    /// `main`, or `assistant` for an inner-help (consult) leg.
+    #[serde(default, rename = "type", deserialize_with = "lenient::string")]
+    pub kind: String,
 }
 
 /// One row of `GET calldata/{agentid}/holdlist` (seed 001), also the shape of `callinfo`.

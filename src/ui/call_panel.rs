@@ -21,8 +21,15 @@ struct ActiveCall {
     direction: Direction,
     dialing: bool,
     muted: bool,
+    calldata: Option<String>,
     since: u64,
+    /// Requests on this call that are on their way (or confirmed but not yet seen happen).
+    working: Vec<Action>,
 }
+
+/// Which call a dialog or the keypad was opened for. It stays open while that call is the
+/// agent's current call, whatever else changes (a second ring, a mute, the hold list).
+type OpenFor = RwSignal<Option<String>>;
 
 #[component]
 pub fn CallPanel() -> impl IntoView {
@@ -36,19 +43,42 @@ pub fn CallPanel() -> impl IntoView {
                 direction: c.direction,
                 dialing: matches!(c.phase, CallPhase::Dialing { .. }),
                 muted: c.muted,
+                calldata: c.calldata.clone().filter(|d| !d.is_empty()),
                 since: c.phase_since,
+                working: [
+                    Action::HangUp,
+                    Action::Hold,
+                    Action::Mute,
+                    Action::Unmute,
+                    Action::Transfer,
+                    Action::Consult,
+                ]
+                .into_iter()
+                .filter(|a| s.is_pending(*a, &c.id) || c.settling == Some(*a))
+                .collect(),
             })
         })
     });
+    let active_id = Memo::new(move |_| active.with(|c| c.as_ref().map(|c| c.call_id.clone())));
     let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
-    let keypad_open = RwSignal::new(false);
-    let transfer_open = RwSignal::new(false);
-    let consult_open = RwSignal::new(false);
+    let keypad_for: OpenFor = RwSignal::new(None);
+    let transfer_for: OpenFor = RwSignal::new(None);
+    let consult_for: OpenFor = RwSignal::new(None);
+    // A dialog belongs to the call it was opened for: it closes when that call is no longer
+    // the current one (hung up, held, transferred), and never reopens for the next call.
+    Effect::new(move |_| {
+        let id = active_id.get();
+        for open in [keypad_for, transfer_for, consult_for] {
+            if open.get_untracked().is_some_and(|o| Some(o) != id) {
+                open.set(None);
+            }
+        }
+    });
     Effect::new(move |_| {
         if matches!(tb.shortcut.get(), Some((Shortcut::Transfer, _)))
             && allowed.with_untracked(|a| a.contains(Action::Transfer))
         {
-            transfer_open.set(true);
+            transfer_for.set(active_id.get_untracked());
         }
     });
     let transfer =
@@ -57,14 +87,15 @@ pub fn CallPanel() -> impl IntoView {
     // Everything reactive is read here, in the panel's one long-lived closure, and the call's
     // view below is static: views that come and go with calls must not subscribe to long-lived
     // signals (reactive_graph 0.2 keeps a dropped effect in its sources' subscriber sets, so
-    // memory grew with every call). The view is rebuilt when any of these change.
+    // memory grew with every call). The view is rebuilt when any of these change; the dialogs
+    // are not part of it (see below), so a rebuild never loses what the agent typed.
     let call_view = move || {
         let allowed_now = allowed.get();
-        let can = move |a: Action| allowed_now.contains(a);
-        let (show_transfer, show_consult, show_keypad) =
-            (transfer_open.get(), consult_open.get(), keypad_open.get());
+        let keypad_open = keypad_for.get();
         let progress = transfer.get();
         active.get().map(|c| {
+            let working = |a: Action| c.working.contains(&a);
+            let can = move |a: Action| allowed_now.contains(a);
             let lang = tb.lang.get();
             let direction = match c.direction {
                 Direction::Inbound => Msg::Inbound,
@@ -73,9 +104,12 @@ pub fn CallPanel() -> impl IntoView {
             };
             let since = c.since;
             let (hang_id, hold_id, mute_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
-            let kind = TransferKind::for_call(tb.vendor == Vendor::Aliyun, c.media);
-            let (transfer_id, consult_id) = (c.call_id.clone(), c.call_id.clone());
+            let (transfer_id, consult_id, keypad_id) = (c.call_id.clone(), c.call_id.clone(), c.call_id.clone());
+            let show_keypad = keypad_open.as_deref() == Some(c.call_id.as_str());
             let muted = c.muted;
+            let hanging_up = working(Action::HangUp);
+            let holding = working(Action::Hold);
+            let muting = working(Action::Mute) || working(Action::Unmute);
             view! {
                 <section class="ab-call" data-testid="call-panel" aria-label=Msg::StateTalking.text(lang)>
                     <div class="ab-call__who">
@@ -83,22 +117,29 @@ pub fn CallPanel() -> impl IntoView {
                         <span class="ab-call__dir">{direction.text(lang)}</span>
                         {c.dialing.then(|| view! { <span class="ab-call__dir">{Msg::StateDialing.text(lang)}</span> })}
                         {muted.then(|| view! { <span class="ab-badge" data-testid="muted-badge">{Msg::Muted.text(lang)}</span> })}
+                        {c.calldata.clone().map(|d| view! {
+                            <span class="ab-call__dir">{Msg::CallData.text(lang)}": "<span data-testid="call-calldata">{d}</span></span>
+                        })}
                         <Elapsed since testid="call-timer"/>
                     </div>
                     <div class="ab-call__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="hangup"
+                            class:ab-btn--pending=hanging_up aria-busy=hanging_up.to_string()
                             title=titled(Msg::HangUp, Shortcut::HangUp) aria-keyshortcuts=key_label(tb, Shortcut::HangUp)
-                            disabled=!can(Action::HangUp)
+                            disabled=!can(Action::HangUp) || hanging_up
                             on:click=move |_| tb.send(Intent::HangUp { call_id: hang_id.clone() })>
                             {tr(Msg::HangUp)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="hold"
-                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold) disabled=!can(Action::Hold)
+                            class:ab-btn--pending=holding aria-busy=holding.to_string()
+                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold)
+                            disabled=!can(Action::Hold) || holding
                             on:click=move |_| tb.send(Intent::Hold { call_id: hold_id.clone() })>
                             {tr(Msg::Hold)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="mute" aria-pressed=muted.to_string()
-                            disabled=!(can(Action::Mute) || can(Action::Unmute))
+                            class:ab-btn--pending=muting aria-busy=muting.to_string()
+                            disabled=!(can(Action::Mute) || can(Action::Unmute)) || muting
                             on:click=move |_| {
                                 let call_id = mute_id.clone();
                                 tb.send(if muted { Intent::Unmute { call_id } } else { Intent::Mute { call_id } })
@@ -107,15 +148,16 @@ pub fn CallPanel() -> impl IntoView {
                         </button>
                         <button type="button" class="ab-btn" data-testid="transfer-open" aria-haspopup="dialog"
                             title=titled(Msg::Transfer, Shortcut::Transfer) aria-keyshortcuts=key_label(tb, Shortcut::Transfer)
-                            disabled=!can(Action::Transfer) on:click=move |_| transfer_open.set(true)>
+                            disabled=!can(Action::Transfer) on:click=move |_| transfer_for.set(Some(transfer_id.clone()))>
                             {tr(Msg::Transfer)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="consult-open" aria-haspopup="dialog"
-                            disabled=!can(Action::Consult) on:click=move |_| consult_open.set(true)>
+                            disabled=!can(Action::Consult) on:click=move |_| consult_for.set(Some(consult_id.clone()))>
                             {tr(Msg::Consult)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="keypad-open" aria-expanded=show_keypad.to_string()
-                            disabled=!can(Action::Dtmf) on:click=move |_| keypad_open.update(|o| *o = !*o)>
+                            disabled=!can(Action::Dtmf)
+                            on:click=move |_| keypad_for.update(|o| *o = if o.is_some() { None } else { Some(keypad_id.clone()) })>
                             {tr(Msg::Keypad)}
                         </button>
                     </div>
@@ -125,20 +167,29 @@ pub fn CallPanel() -> impl IntoView {
                             <Elapsed since testid="transfer-timer"/>
                         </span>
                     })}
-                    {(show_transfer && can(Action::Transfer)).then(|| view! {
-                        <TransferDialog call_id=transfer_id.clone() kind on_close=Callback::new(move |_| transfer_open.set(false))/>
-                    })}
-                    {(show_consult && can(Action::Consult)).then(|| view! {
-                        <ConsultPicker customer_call_id=consult_id.clone() on_close=Callback::new(move |_| consult_open.set(false))/>
-                    })}
                     {(show_keypad && can(Action::Dtmf)).then(|| view! { <Keypad call_id=c.call_id.clone()/> })}
                 </section>
             }
         })
     };
+    // The dialogs re-render only when they open or close.
+    let transfer_dialog = move || {
+        transfer_for.get().map(|call_id| {
+            let media = tb.session.with_untracked(|s| s.call(&call_id).map(|c| c.media).unwrap_or_default());
+            let kind = TransferKind::for_call(tb.vendor == Vendor::Aliyun, media);
+            view! { <TransferDialog call_id kind on_close=Callback::new(move |_| transfer_for.set(None))/> }
+        })
+    };
+    let consult_dialog = move || {
+        consult_for.get().map(|customer_call_id| {
+            view! { <ConsultPicker customer_call_id on_close=Callback::new(move |_| consult_for.set(None))/> }
+        })
+    };
 
     view! {
         {call_view}
+        {transfer_dialog}
+        {consult_dialog}
         <Show when=move || allowed.get().contains(Action::CallOut)>
             <Dialer/>
         </Show>

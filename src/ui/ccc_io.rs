@@ -1,7 +1,7 @@
 //! The toolbar's CCC input/output: bridge sign-in, each operation's contexts diffed into
 //! events, PollUserStatus at a steady cadence, the directory, and the call detail record.
 
-use super::toolbar::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Toolbar};
+use super::toolbar::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Ticket, Toolbar};
 use crate::core::cdr;
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::step::{Input, Intent};
@@ -9,7 +9,7 @@ use crate::core::{ErrorKind, GatewayError};
 use crate::i18n::Msg;
 use crate::net::ccc::CccClient;
 use crate::net::warn;
-use crate::protocol::aliyun::{contexts, CallDetailRecord, Contexts};
+use crate::protocol::aliyun::{CallDetailRecord, Contexts};
 use crate::vendor::aliyun::{self as ccc, CccCall};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,16 +37,18 @@ impl Toolbar {
             st.user_id = identity.user_id;
             st.device_id = stored.device_id.clone();
             st.last = Contexts::default();
+            st.last_context_id = None;
+            st.cancelled_legs.clear();
         });
         true
     }
 
-    pub(super) fn ccc_send(&self, intent: Intent) {
+    pub(super) fn ccc_send(&self, intent: Intent, ticket: Ticket) {
         let this = *self;
         let Some(client) = self.ccc_client.try_get_value() else { return };
         spawn_local(async move {
             let result = this.ccc_run(&client, &intent).await;
-            if matches!(intent, Intent::SignOut) && result.is_ok() {
+            if matches!(intent, Intent::SignOut | Intent::SignOutLeavingCalls) && result.is_ok() {
                 client.logout().await;
             }
             if let (Intent::SignIn { agent_id, auto_enter_idle, .. }, Ok(_)) = (&intent, &result) {
@@ -60,7 +62,7 @@ impl Toolbar {
                     session: None,
                 });
             }
-            this.apply(Input::Done { intent, result });
+            this.finish(ticket, intent, result);
         });
     }
 
@@ -79,6 +81,8 @@ impl Toolbar {
                 st.skill_groups = groups;
                 st.user_id = identity.user_id;
                 st.last = Contexts::default();
+                st.last_context_id = None;
+                st.cancelled_legs.clear();
             });
         }
         let Some(state) = self.ccc.try_get_value() else { return Ok(Value::Null) };
@@ -95,7 +99,7 @@ impl Toolbar {
             let env = client.call(&call).await?;
             // At sign-in the first poll reads the state, so the session sees it in order.
             if !signing_in {
-                self.ccc_absorb(&env.data);
+                self.ccc_absorb(&env.data, ccc::Answer::Operation(intent));
             }
             data = ccc::result_of(intent, &env.data);
         }
@@ -103,18 +107,8 @@ impl Toolbar {
     }
 
     /// Diffs an answer's contexts against the last ones and applies the events.
-    fn ccc_absorb(&self, data: &Value) {
-        let has_call = data.get("CallContext").is_some();
-        let fresh = contexts(data);
-        let Some((events, user_id)) = self.ccc.try_update_value(|st| {
-            let next = ccc::merge(&st.last, fresh, has_call);
-            let events = ccc::diff(&st.last, &next, &st.user_id);
-            st.last = next;
-            (events, st.user_id.clone())
-        }) else {
-            return;
-        };
-        let _ = user_id;
+    fn ccc_absorb(&self, data: &Value, answer: ccc::Answer) {
+        let Some(events) = self.ccc.try_update_value(|st| ccc::absorb(st, data, answer)) else { return };
         for event in events {
             self.apply(Input::Event(event));
         }
@@ -160,7 +154,7 @@ impl Toolbar {
                 Ok(env) => {
                     tracker.next(&policy, PollOutcome::Empty, 0.0);
                     self.apply(Input::PollAlive);
-                    self.ccc_absorb(&env.data);
+                    self.ccc_absorb(&env.data, ccc::Answer::Poll);
                     cadence
                 }
                 Err(e) => {

@@ -21,6 +21,7 @@ pub fn ConsultPicker(
     let device = RwSignal::new(DeviceType::Agent);
     let target = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
+    let refused = RwSignal::new(false);
     let directory = LocalResource::new(move || tb.load_directory());
     let node = NodeRef::new();
     super::focus::dialog(node, on_close);
@@ -30,11 +31,14 @@ pub fn ConsultPicker(
             invalid.set(true);
             return;
         }
-        tb.send(Intent::Consult {
+        let intent = Intent::Consult {
             customer_call_id: customer_call_id.clone(),
             target: ConsultTarget { device: device.get_untracked(), address },
-        });
-        on_close.run(());
+        };
+        match tb.ask(intent) {
+            Ok(_) => on_close.run(()),
+            Err(_) => refused.set(true),
+        }
     };
     view! {
         <div class="ab-dialog ab-consult-picker" node_ref=node data-testid="consult-picker" role="dialog" aria-modal="true"
@@ -56,7 +60,7 @@ pub fn ConsultPicker(
                     <datalist id="ab-consult-directory">
                         {move || directory.get().map(|dir| {
                             directory_entries(&dir, device.get(), "").into_iter().map(|(addr, label, state)| {
-                                let state = state.map(|m| m.text(tb.lang.get())).unwrap_or_default();
+                                let state = state.map(|m| m.text(tb.lang.get_untracked())).unwrap_or_default();
                                 view! { <option value=addr>{format!("{label} {state}")}</option> }
                             }).collect_view()
                         })}
@@ -64,6 +68,9 @@ pub fn ConsultPicker(
                 </label>
                 <Show when=move || invalid.get()>
                     <span class="ab-field__error" role="alert">{tr(Msg::TransferNoAddress)}</span>
+                </Show>
+                <Show when=move || refused.get()>
+                    <span class="ab-field__error" role="alert" data-testid="consult-error">{tr(Msg::NotPossibleNow)}</span>
                 </Show>
                 <div class="ab-actions">
                     <button type="submit" class="ab-btn ab-btn--primary" data-testid="consult-start">{tr(Msg::StartConsult)}</button>
@@ -81,6 +88,8 @@ struct ConsultView {
     target: String,
     state: ConsultState,
     since: u64,
+    /// A cancel, complete or conference is on its way.
+    working: bool,
 }
 
 #[component]
@@ -94,6 +103,9 @@ pub fn ConsultBar() -> impl IntoView {
                 target: c.target.clone(),
                 state: c.state,
                 since: c.since,
+                working: [Action::CancelConsult, Action::CompleteConsult, Action::Conference]
+                    .into_iter()
+                    .any(|a| s.is_pending(a, &c.customer_call_id)),
             })
         })
     });
@@ -106,6 +118,7 @@ pub fn ConsultBar() -> impl IntoView {
                 ConsultState::Ended => (Msg::ConsultEnded, "ended"),
             };
             let talking = c.state == ConsultState::Talking;
+            let working = c.working;
             let since = c.since;
             let cancel = (c.customer_call_id.clone(), c.leg_call_id.clone());
             let complete_id = c.customer_call_id.clone();
@@ -121,17 +134,18 @@ pub fn ConsultBar() -> impl IntoView {
                     </span>
                     <span class="ab-consult__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="consult-cancel"
+                            class:ab-btn--pending=working aria-busy=working.to_string() disabled=working
                             on:click=move |_| tb.send(Intent::CancelConsult {
                                 customer_call_id: cancel.0.clone(),
                                 leg_call_id: cancel.1.clone(),
                             })>
                             {tr(Msg::ConsultCancel)}
                         </button>
-                        <button type="button" class="ab-btn ab-btn--primary" data-testid="consult-complete" disabled=!talking
+                        <button type="button" class="ab-btn ab-btn--primary" data-testid="consult-complete" disabled=!talking || working
                             on:click=move |_| tb.send(Intent::CompleteConsult { customer_call_id: complete_id.clone() })>
                             {tr(Msg::ConsultComplete)}
                         </button>
-                        <button type="button" class="ab-btn" data-testid="consult-conference" disabled=!talking
+                        <button type="button" class="ab-btn" data-testid="consult-conference" disabled=!talking || working
                             hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::Conference))
                             on:click=move |_| tb.send(Intent::Conference { customer_call_id: conference_id.clone() })>
                             {tr(Msg::ConsultConference)}

@@ -1,12 +1,12 @@
 //! The embedding API's browser side: origin-checked postMessage, the handshake, commands and
 //! sequenced events (docs/EMBEDDING.md). The rules themselves are in `crate::embed`.
 
-use super::toolbar::{now_ms, Toolbar};
+use super::toolbar::{now_ms, Outcome, Ticket, Toolbar};
 use crate::config::Vendor;
 use crate::core::actions::Action;
 use crate::core::step::Intent;
 use crate::core::transfer::TransferKind;
-use crate::core::{GatewayError, Session};
+use crate::core::Session;
 use crate::embed::protocol::{origin_allowed, parse_envelope};
 use crate::embed::{host_events, parse_command, snapshot, Command, EmbedError, Envelope, Journal, VERSION};
 use crate::net::warn;
@@ -26,8 +26,8 @@ struct Host {
     subscribed: bool,
     journal: Journal,
     counter: u64,
-    /// Commands waiting for their request's outcome: (intent, the command's envelope).
-    pending: Vec<(Intent, Envelope)>,
+    /// Commands waiting for their outcome: the toolbar's ticket and the command's envelope.
+    pending: Vec<(Ticket, Envelope)>,
     last: Session,
 }
 
@@ -213,9 +213,11 @@ fn listen(tb: Toolbar, host: Shared) {
                 reply(&mut h, &env, "snapshot", snap);
             }
             Ok(Command::Act(intent)) => {
-                h.pending.push((intent.clone(), env));
+                // The outcome (even a refusal at the gate) comes to `reply_on_done` by ticket.
+                let ticket = tb.reserve_ticket();
+                h.pending.push((ticket, env));
                 drop(h);
-                tb.send(intent);
+                let _ = tb.ask_as(ticket, intent);
             }
             Err(e) => reply(&mut h, &env, "error", e.payload(None)),
         }
@@ -240,13 +242,19 @@ fn watch_session(tb: Toolbar, host: Shared) {
 }
 
 fn reply_on_done(tb: Toolbar, host: Shared) {
-    tb.on_done(Rc::new(move |intent: &Intent, result: &Result<Value, GatewayError>| {
+    tb.on_done(Rc::new(move |ticket: Ticket, _intent: &Intent, outcome: &Outcome| {
         let mut h = host.borrow_mut();
-        let Some(pos) = h.pending.iter().position(|(i, _)| i == intent) else { return };
+        let Some(pos) = h.pending.iter().position(|(t, _)| *t == ticket) else { return };
         let (_, env) = h.pending.remove(pos);
-        match result {
-            Ok(v) => reply(&mut h, &env, "result", json!({ "ok": true, "result": v })),
-            Err(e) => reply(&mut h, &env, "error", EmbedError::from_gateway(e).payload(Some(e))),
+        match outcome {
+            Outcome::Done(Ok(v)) => reply(&mut h, &env, "result", json!({ "ok": true, "result": v })),
+            Outcome::Accepted => reply(&mut h, &env, "result", json!({ "ok": true, "queued": true })),
+            Outcome::Done(Err(e)) => {
+                reply(&mut h, &env, "error", EmbedError::from_gateway(e).payload(Some(e)))
+            }
+            Outcome::Refused(why) => {
+                reply(&mut h, &env, "error", EmbedError::from_refusal(*why).payload(None))
+            }
         }
     }));
 }

@@ -15,6 +15,8 @@ struct HeldRow {
     skill: Option<String>,
     feature: i64,
     since: u64,
+    /// A retrieve, connect or hang-up of this call is on its way.
+    working: bool,
 }
 
 #[component]
@@ -30,6 +32,10 @@ pub fn HoldList() -> impl IntoView {
                     skill: c.skill.clone(),
                     feature: c.feature,
                     since: c.phase_since,
+                    working: c.settling.is_some()
+                        || [Action::Retrieve, Action::ConnectHeld, Action::HangUp]
+                            .into_iter()
+                            .any(|a| s.is_pending(a, &c.id)),
                 })
                 .collect::<Vec<_>>()
         })
@@ -62,7 +68,7 @@ pub fn HoldList() -> impl IntoView {
                     // Rows are static and keyed by what they show, so a row never subscribes to
                     // the list's long-lived memos (see CallPanel).
                     <For each=move || { let (a, r) = (has_active.get(), can_retrieve.get()); rows.get().into_iter().map(move |row| (row, a, r)).collect::<Vec<_>>() }
-                        key=|(row, a, r)| (row.call_id.clone(), *a, *r)
+                        key=|(row, a, r)| (row.call_id.clone(), row.working, *a, *r)
                         children=move |(row, has_active, can_retrieve)| view! { <HeldCallRow row has_active can_retrieve/> }/>
                 </ul>
                 <Show when=move || opened.get() && rows.with(Vec::is_empty)>
@@ -79,6 +85,7 @@ pub fn HoldList() -> impl IntoView {
 fn HeldCallRow(row: HeldRow, has_active: bool, can_retrieve: bool) -> impl IntoView {
     let tb = use_toolbar();
     let since = row.since;
+    let working = row.working;
     let (retrieve_id, connect_id, drop_id) = (row.call_id.clone(), row.call_id.clone(), row.call_id.clone());
     view! {
         <li class="ab-hold__item" data-testid="hold-item" data-callid=row.call_id.clone()>
@@ -91,17 +98,18 @@ fn HeldCallRow(row: HeldRow, has_active: bool, can_retrieve: bool) -> impl IntoV
             </span>
             <span class="ab-hold__actions">
                 <button type="button" class="ab-btn" data-testid="hold-retrieve"
-                    disabled=!can_retrieve || has_active
+                    class:ab-btn--pending=working aria-busy=working.to_string()
+                    disabled=!can_retrieve || has_active || working
                     on:click=move |_| tb.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
                     {tr(Msg::Retrieve)}
                 </button>
                 <button type="button" class="ab-btn" data-testid="hold-connect"
                     hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::ConnectHeld)) title=tr(Msg::ConnectHint)
-                    disabled=!has_active
+                    disabled=!has_active || working
                     on:click=move |_| tb.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
                     {tr(Msg::Connect)}
                 </button>
-                <button type="button" class="ab-btn ab-btn--danger" data-testid="hold-drop"
+                <button type="button" class="ab-btn ab-btn--danger" data-testid="hold-drop" disabled=working
                     on:click=move |_| tb.send(Intent::DropCall { call_id: drop_id.clone() })>
                     {tr(Msg::DropCall)}
                 </button>

@@ -98,12 +98,17 @@ pub fn titled(msg: Msg, s: crate::keys::Shortcut) -> impl Fn() -> String + Copy 
 
 fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
     use crate::keys::{outcome, ShortcutOutcome};
+
     let Some(s) = tb.config.with_value(|c| {
         c.keymap.find(&e.code(), &e.key(), e.ctrl_key(), e.alt_key(), e.shift_key(), e.meta_key())
     }) else {
         return;
     };
     e.prevent_default();
+    // A held-down key repeats: only the first press is the agent's.
+    if e.repeat() {
+        return;
+    }
     match tb.session.with_untracked(|session| outcome(s, session)) {
         ShortcutOutcome::Send(intent) => tb.send(intent),
         ShortcutOutcome::OpenDialog(s) => {

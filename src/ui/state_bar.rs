@@ -1,9 +1,9 @@
 //! The agent's state with its timer, and the buttons that change it.
 
 use super::{key_label, titled, tr, use_toolbar};
-use crate::core::actions::{allowed_actions, readiness_problems, Action};
-use crate::core::model::{AgentState, DisplayState};
-use crate::core::step::Intent;
+use crate::core::actions::{allowed_actions, readiness, Action, Readiness};
+use crate::core::model::{AgentState, CallPhase, DisplayState};
+use crate::core::step::{Input, Intent};
 use crate::i18n::{format_elapsed, Msg};
 use crate::keys::Shortcut;
 use leptos::prelude::*;
@@ -20,22 +20,48 @@ pub fn StateBar() -> impl IntoView {
         })
     });
     let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
-    let can = move |a: Action| allowed.get().contains(a);
+    let pending =
+        Memo::new(move |_| tb.session.with(|s| s.pending.iter().map(|p| p.action).collect::<Vec<_>>()));
+    let can = move |a: Action| allowed.get().contains(a) && !pending.with(|p| p.contains(&a));
+    let working = move |a: Action| pending.with(|p| p.contains(&a));
     let busy_reason = RwSignal::new(String::new());
-    // Before Ready: is the event stream alive, can a ring be heard and seen?
+    // Before Ready: is the event stream alive, can a ring be heard or seen? Ready is one click
+    // when it can; the check only stops the agent when no ring would reach them.
     let problems = RwSignal::new(Vec::<Msg>::new());
     let go_ready = move || {
-        let found = tb.session.with_untracked(|s| {
-            readiness_problems(
-                s,
-                tb.sound_on.get_untracked(),
-                tb.notify_permission.get_untracked() == "granted",
-            )
+        let check = tb.session.with_untracked(|s| {
+            readiness(s, tb.sound_on.get_untracked(), tb.notify_permission.get_untracked() == "granted")
         });
-        if found.is_empty() {
-            tb.send(Intent::Ready);
+        match check {
+            Readiness::Block(found) => problems.set(found),
+            Readiness::Go | Readiness::Warn(_) => {
+                problems.set(Vec::new());
+                tb.send(Intent::Ready);
+            }
         }
-        problems.set(found);
+    };
+    // Sign-out never abandons a customer silently: with calls up, it asks first and names them.
+    let signout_calls = RwSignal::new(Vec::<(String, Msg)>::new());
+    let sign_out = move || {
+        let calls = tb.session.with_untracked(|s| {
+            s.calls
+                .iter()
+                .filter(|c| c.feature != 51)
+                .map(|c| {
+                    let phase = match c.phase {
+                        CallPhase::Ringing => Msg::StateRinging,
+                        CallPhase::Dialing { .. } => Msg::StateDialing,
+                        CallPhase::Talking => Msg::StateTalking,
+                        CallPhase::Held => Msg::StateHeld,
+                    };
+                    (c.other_party().to_string(), phase)
+                })
+                .collect::<Vec<_>>()
+        });
+        if calls.is_empty() {
+            tb.send(Intent::SignOut);
+        }
+        signout_calls.set(calls);
     };
     let rest_open = RwSignal::new(false);
     let rest_minutes = RwSignal::new("15".to_string());
@@ -71,6 +97,7 @@ pub fn StateBar() -> impl IntoView {
             <div class="ab-state__actions">
                 <button type="button" class="ab-btn ab-btn--ok" data-testid="state-ready"
                     title=titled(Msg::Ready, Shortcut::Ready) aria-keyshortcuts=key_label(tb, Shortcut::Ready)
+                    class:ab-btn--pending=move || working(Action::Ready) aria-busy=move || working(Action::Ready).to_string()
                     disabled=move || !can(Action::Ready) on:click=move |_| go_ready()>
                     {tr(Msg::Ready)}
                 </button>
@@ -82,6 +109,7 @@ pub fn StateBar() -> impl IntoView {
                     </select>
                     <button type="button" class="ab-btn" data-testid="state-busy"
                         title=titled(Msg::Busy, Shortcut::Busy) aria-keyshortcuts=key_label(tb, Shortcut::Busy)
+                        class:ab-btn--pending=move || working(Action::Busy) aria-busy=move || working(Action::Busy).to_string()
                         disabled=move || !can(Action::Busy)
                         on:click=move |_| tb.send(Intent::Busy { reason: busy_reason.get_untracked().parse().ok() })>
                         {tr(Msg::Busy)}
@@ -96,16 +124,25 @@ pub fn StateBar() -> impl IntoView {
                     on:click=move |_| tb.send(if in_wrap_up() { Intent::LeaveWrapUp } else { Intent::EnterWrapUp })>
                     {move || if in_wrap_up() { Msg::LeaveWrapUp.text(tb.lang.get()) } else { Msg::WrapUp.text(tb.lang.get()) }}
                 </button>
-                <button type="button" class="ab-btn ab-btn--quiet" data-testid="signout" on:click=move |_| tb.send(Intent::SignOut)>
+                <button type="button" class="ab-btn ab-btn--quiet" data-testid="signout"
+                    class:ab-btn--pending=move || working(Action::SignOut) aria-busy=move || working(Action::SignOut).to_string()
+                    disabled=move || working(Action::SignOut) aria-haspopup="dialog" on:click=move |_| sign_out()>
                     {tr(Msg::SignOut)}
                 </button>
             </div>
+            <Show when=move || !signout_calls.with(Vec::is_empty)>
+                <SignOutDialog calls=signout_calls.get_untracked() on_close=Callback::new(move |_| signout_calls.set(Vec::new()))/>
+            </Show>
             <Show when=move || !problems.with(Vec::is_empty) && can(Action::Ready)>
                 <div class="ab-readiness" data-testid="readiness-check" role="alert">
-                    <span class="ab-readiness__title">{tr(Msg::ReadyCheckTitle)}</span>
+                    <span class="ab-readiness__title">{tr(Msg::ReadyBlocked)}</span>
                     <ul>{move || problems.get().into_iter().map(|m| view! { <li>{tr(m)}</li> }).collect_view()}</ul>
                     <button type="button" class="ab-btn" data-testid="readiness-override"
-                        on:click=move |_| { problems.set(Vec::new()); tb.send(Intent::Ready); }>
+                        on:click=move |_| {
+                            problems.set(Vec::new());
+                            tb.apply(Input::ReadyAnyway);
+                            tb.send(Intent::Ready);
+                        }>
                         {tr(Msg::ReadyAnyway)}
                     </button>
                     <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| problems.set(Vec::new())>{tr(Msg::Cancel)}</button>
@@ -134,5 +171,36 @@ pub fn StateBar() -> impl IntoView {
                 </form>
             </Show>
         </section>
+    }
+}
+
+/// Sign-out with calls up: names them, says what may happen to them, and keeps them unless the
+/// agent confirms. "Keep my calls" has the focus, so Enter does the safe thing.
+#[component]
+fn SignOutDialog(calls: Vec<(String, Msg)>, on_close: Callback<()>) -> impl IntoView {
+    let tb = use_toolbar();
+    let node = NodeRef::new();
+    super::focus::dialog(node, on_close);
+    view! {
+        <div class="ab-dialog" node_ref=node data-testid="signout-dialog" role="alertdialog" aria-modal="true"
+            aria-labelledby="ab-signout-title" aria-describedby="ab-signout-text">
+            <h2 id="ab-signout-title" class="ab-dialog__title">{tr(Msg::SignOutTitle)}</h2>
+            <p id="ab-signout-text">{tr(Msg::SignOutCallsWarn)}</p>
+            <ul data-testid="signout-calls">
+                {calls.into_iter().map(|(party, phase)| view! { <li>{party}" · "{tr(phase)}</li> }).collect_view()}
+            </ul>
+            <div class="ab-actions">
+                <button type="button" class="ab-btn ab-btn--primary" data-testid="signout-keep" on:click=move |_| on_close.run(())>
+                    {tr(Msg::SignOutKeep)}
+                </button>
+                <button type="button" class="ab-btn ab-btn--danger" data-testid="signout-confirm"
+                    on:click=move |_| {
+                        tb.send(Intent::SignOutLeavingCalls);
+                        on_close.run(());
+                    }>
+                    {tr(Msg::SignOutAnyway)}
+                </button>
+            </div>
+        </div>
     }
 }

@@ -42,31 +42,44 @@ pub fn LangSwitch() -> impl IntoView {
     }
 }
 
-/// The last error or notice: the toolbar's words, the vendor code, and the gateway's own text.
+/// The agent's messages, newest first: the toolbar's words, the vendor code and the gateway's
+/// own text. They stack rather than overwrite each other, and each is dismissed on its own.
+/// The newest one carries `data-testid="error-message"`; older ones `notice-older`.
 #[component]
 pub fn NoticeBar() -> impl IntoView {
     let tb = use_toolbar();
-    let notice = Memo::new(move |_| tb.session.with(|s| s.notice.clone()));
+    let notices = Memo::new(move |_| tb.session.with(|s| s.notices.clone()));
     move || {
-        notice.get().map(|n| {
-            let lang = tb.lang.get();
-            let code_text = n.code.as_deref().and_then(|c| retcode_text(c, lang));
-            let code = n.code.clone().map(|c| format!("{} {c}", Msg::Code.text(lang)));
-            let kind = if n.kind == NoticeKind::Error { "error" } else { "info" };
-            // The gateway's text is shown when the code is unknown to us, so nothing is lost.
-            let detail = match code_text {
-                Some(t) => Some(t.to_string()),
-                None => n.detail.clone(),
-            };
-            view! {
-                <div class=format!("ab-notice ab-notice--{kind}") data-testid="error-message" role="alert">
-                    <span class="ab-notice__text">{n.msg.text(lang)}</span>
-                    {detail.map(|d| view! { <span class="ab-notice__detail">{d}</span> })}
-                    {code.map(|c| view! { <span class="ab-notice__code">{c}</span> })}
-                    <button type="button" class="ab-btn ab-btn--quiet" aria-label=Msg::Dismiss.text(lang)
-                        on:click=move |_| tb.apply(Input::DismissNotice)>"×"</button>
-                </div>
-            }
+        let list = notices.get();
+        let lang = tb.lang.get();
+        let newest = list.last().map(|n| n.id);
+        (!list.is_empty()).then(|| {
+            let items = list
+                .into_iter()
+                .rev()
+                .map(|n| {
+                    let code_text = n.code.as_deref().and_then(|c| retcode_text(c, lang));
+                    let code = n.code.clone().map(|c| format!("{} {c}", Msg::Code.text(lang)));
+                    let kind = if n.kind == NoticeKind::Error { "error" } else { "info" };
+                    // The gateway's text is shown when the code is unknown to us, so nothing is lost.
+                    let detail = match code_text {
+                        Some(t) => Some(t.to_string()),
+                        None => n.detail.clone(),
+                    };
+                    let id = n.id;
+                    let testid = if Some(id) == newest { "error-message" } else { "notice-older" };
+                    view! {
+                        <li class=format!("ab-notice ab-notice--{kind}") data-testid=testid data-code=n.code.clone()>
+                            <span class="ab-notice__text">{n.msg.text(lang)}</span>
+                            {detail.map(|d| view! { <span class="ab-notice__detail">{d}</span> })}
+                            {code.map(|c| view! { <span class="ab-notice__code">{c}</span> })}
+                            <button type="button" class="ab-btn ab-btn--quiet" data-testid="notice-dismiss"
+                                aria-label=Msg::Dismiss.text(lang) on:click=move |_| tb.apply(Input::DismissNotice(id))>"×"</button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="ab-notices" role="alert" aria-label=Msg::Notices.text(lang)>{items}</ul> }
         })
     }
 }

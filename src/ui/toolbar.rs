@@ -4,8 +4,9 @@
 
 use crate::config::{Config, Vendor};
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
+use crate::core::reads::{Plan, Read, ReadPlanner};
 use crate::core::step::{step, Effect, Input, Intent};
-use crate::core::{ErrorKind, Session};
+use crate::core::{ErrorKind, GatewayError, Refusal, Session};
 use crate::i18n::Lang;
 use crate::i18n::Msg;
 use crate::net::ccc::CccClient;
@@ -110,6 +111,16 @@ pub struct Toolbar {
     saved_guid: StoredValue<Option<String>>,
     /// Called with every request outcome (the embedding API replies to host commands with it).
     pub(super) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
+    /// Numbers each `send`, so an outcome reaches whoever asked (see `DoneListener`).
+    tickets: StoredValue<Ticket>,
+    /// When the gateway is read (state, hold list, directory): coalesced, within its budget.
+    pub(super) reads: StoredValue<ReadPlanner, LocalStorage>,
+    /// A pump of the reads is scheduled for later (the budget's window was full).
+    reads_waiting: StoredValue<bool>,
+    /// The last directory read and when it came.
+    directory: StoredValue<Option<(u64, Directory)>, LocalStorage>,
+    /// Resolved when a directory read ends (the dialogs that wait for it).
+    directory_waiters: StoredValue<Vec<js_sys::Function>, LocalStorage>,
     /// Set while another tab holds the phone: intents go there instead of to the gateway.
     pub(super) forward: StoredValue<Option<Forward>, LocalStorage>,
     /// Whether this tab holds the phone (the gateway session and the poll).
@@ -131,8 +142,25 @@ pub type Forward = std::rc::Rc<dyn Fn(Intent)>;
 /// "Use the phone here".
 pub type TakePhone = std::rc::Rc<dyn Fn()>;
 
-/// A callback for request outcomes.
-pub type DoneListener = std::rc::Rc<dyn Fn(&Intent, &Result<serde_json::Value, crate::core::GatewayError>)>;
+/// Numbers one `send`.
+pub type Ticket = u64;
+
+/// What became of an intent.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// Sent; the gateway answered (or the network failed).
+    Done(&'a Result<serde_json::Value, GatewayError>),
+    /// Not sent (see `core::gate`).
+    Refused(Refusal),
+    /// Taken; it goes out after the request before it (DTMF).
+    Accepted,
+}
+
+/// A callback for the outcome of every intent, with the ticket `send` returned for it.
+pub type DoneListener = std::rc::Rc<dyn Fn(Ticket, &Intent, &Outcome)>;
+
+/// How long a directory read is reused (agents' states change; the list does not, often).
+const DIRECTORY_FRESH_MS: u64 = 15_000;
 
 impl Toolbar {
     pub fn new(config: Config, lang: Lang) -> Toolbar {
@@ -153,6 +181,11 @@ impl Toolbar {
             poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
             saved_guid: StoredValue::new(None),
             done_listeners: StoredValue::new_local(Vec::new()),
+            tickets: StoredValue::new(0),
+            reads: StoredValue::new_local(ReadPlanner::default()),
+            reads_waiting: StoredValue::new(false),
+            directory: StoredValue::new_local(None),
+            directory_waiters: StoredValue::new_local(Vec::new()),
             forward: StoredValue::new_local(None),
             phone_here: RwSignal::new(true),
             take_phone: StoredValue::new_local(None),
@@ -165,32 +198,60 @@ impl Toolbar {
 
     /// Feeds one input to the state machine and carries out what it asks for.
     pub fn apply(&self, input: Input) {
-        let Some(mut next) = self.session.try_get_untracked() else {
-            return;
-        };
-        let outcome = match &input {
-            Input::Done { intent, result } => Some((intent.clone(), result.clone())),
-            _ => None,
-        };
+        let _ = self.apply_for(input, None);
+    }
+
+    /// `apply`, where the effects belong to the intent numbered `ticket`; says whether the
+    /// gate refused it.
+    fn apply_for(&self, input: Input, ticket: Option<Ticket>) -> Option<Refusal> {
+        let mut next = self.session.try_get_untracked()?;
         let effects = step(&mut next, input, now_ms());
         // Only notify views when something changed (polls answer every few seconds).
         if self.session.with_untracked(|s| *s != next) {
             self.session.set(next);
         }
+        let refused = effects.iter().find_map(|e| match e {
+            Effect::Refused(_, why) => Some(*why),
+            _ => None,
+        });
         for effect in effects {
-            self.run(effect);
+            self.run(effect, ticket);
         }
-        if let Some((intent, result)) = outcome {
-            let listeners = self.done_listeners.try_get_value().unwrap_or_default();
-            for listener in listeners {
-                listener(&intent, &result);
-            }
+        refused
+    }
+
+    fn next_ticket(&self) -> Ticket {
+        self.tickets
+            .try_update_value(|t| {
+                *t += 1;
+                *t
+            })
+            .unwrap_or(0)
+    }
+
+    fn tell(&self, ticket: Ticket, intent: &Intent, outcome: &Outcome) {
+        let listeners = self.done_listeners.try_get_value().unwrap_or_default();
+        for listener in listeners {
+            listener(ticket, intent, outcome);
         }
     }
 
-    /// Re-reads state, calls and hold list now (after the tab was frozen).
+    /// A request of `ticket` was answered: the state machine learns it, then whoever asked.
+    pub(super) fn finish(
+        &self,
+        ticket: Ticket,
+        intent: Intent,
+        result: Result<serde_json::Value, GatewayError>,
+    ) {
+        let told = intent.clone();
+        self.apply(Input::Done { intent, result: result.clone() });
+        self.tell(ticket, &told, &Outcome::Done(&result));
+    }
+
+    /// Re-reads state, calls and hold list (after the tab was frozen), as soon as the read
+    /// budget allows.
     pub fn resync_now(&self) {
-        self.run(Effect::Resync);
+        self.want_read(Read::Resync);
     }
 
     /// "Use the phone here": this tab takes the gateway session from the tab that holds it.
@@ -205,14 +266,39 @@ impl Toolbar {
         self.done_listeners.update_value(|l| l.push(listener));
     }
 
-    /// Sends what the agent asked for; the outcome comes back as an input.
-    pub fn send(&self, intent: Intent) {
+    /// Asks for what the agent (or a host page) wants. It passes the state machine's gate (a
+    /// repeat of a request on its way is dropped, a request the state does not allow is
+    /// refused at once); its outcome reaches the `on_done` listeners with the ticket returned.
+    pub fn ask(&self, intent: Intent) -> Result<Ticket, Refusal> {
+        let ticket = self.next_ticket();
+        self.ask_as(ticket, intent).map(|()| ticket)
+    }
+
+    /// A ticket for an `ask_as` to come (so a listener can know it before the outcome).
+    pub fn reserve_ticket(&self) -> Ticket {
+        self.next_ticket()
+    }
+
+    /// `ask` with a ticket from `reserve_ticket`.
+    pub fn ask_as(&self, ticket: Ticket, intent: Intent) -> Result<(), Refusal> {
         // Another tab holds the phone: it carries out what this tab's agent asks.
         if let Some(forward) = self.forward.try_get_value().flatten() {
-            return forward(intent);
+            forward(intent);
+            return Ok(());
         }
+        self.apply_for(Input::Intent(intent), Some(ticket)).map_or(Ok(()), Err)
+    }
+
+    /// `ask`, for views: a refused repeat needs no answer (the button shows the request on its
+    /// way).
+    pub fn send(&self, intent: Intent) {
+        let _ = self.ask(intent);
+    }
+
+    /// Carries out an intent that passed the gate.
+    fn execute(&self, intent: Intent, ticket: Ticket) {
         if self.vendor == Vendor::Aliyun {
-            return self.ccc_send(intent);
+            return self.ccc_send(intent, ticket);
         }
         let agent_id = match &intent {
             Intent::SignIn { agent_id, .. } => agent_id.clone(),
@@ -252,7 +338,7 @@ impl Toolbar {
                 };
                 save_session(&stored);
             }
-            this.apply(Input::Done { intent, result });
+            this.finish(ticket, intent, result);
         });
     }
 
@@ -346,17 +432,24 @@ impl Toolbar {
         }
     }
 
-    fn run(&self, effect: Effect) {
+    fn run(&self, effect: Effect, ticket: Option<Ticket>) {
         match effect {
+            Effect::Request(intent) => self.execute(intent, ticket.unwrap_or_else(|| self.next_ticket())),
+            Effect::Refused(intent, why) => {
+                self.tell(ticket.unwrap_or_default(), &intent, &Outcome::Refused(why));
+            }
+            Effect::Accepted(intent) => self.tell(ticket.unwrap_or_default(), &intent, &Outcome::Accepted),
             Effect::StartPolling => self.start_polling(),
             Effect::StopPolling => {
                 // Signed out or the session is gone: nothing to carry on with after a reload.
                 forget_session();
                 self.stop_polling()
             }
-            Effect::Resync => self.resync(),
-            Effect::RefreshHoldList => self.refresh_hold_list(),
-            Effect::Send(intent) => self.send(intent),
+            Effect::Resync => self.want_read(Read::Resync),
+            Effect::RefreshHoldList => self.want_read(Read::HoldList),
+            Effect::Send(intent) => {
+                self.send(intent);
+            }
             Effect::CallEnded { call_id } if self.vendor == Vendor::Aliyun => self.ccc_fetch_detail(call_id),
             // The CC-Gateway's details come from the journal, already in the session.
             Effect::CallEnded { .. } => {}
@@ -463,43 +556,113 @@ impl Toolbar {
         }
     }
 
-    /// Re-reads state, current call and hold list (after an error or a reconnect).
-    fn resync(&self) {
-        if self.vendor == Vendor::Aliyun {
-            // Every PollUserStatus answer is a full resync.
+    /// Asks for a read of the gateway; reads run one at a time within the budget.
+    pub fn want_read(&self, read: Read) {
+        // CCC: every PollUserStatus answer is a full picture, and held legs come with it.
+        if self.vendor == Vendor::Aliyun && read != Read::Directory {
             return;
         }
-        let Some(client) = self.client.try_get_value() else {
-            return;
-        };
-        let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
-        let this = *self;
-        spawn_local(async move {
-            let status = match client.call(&hw::status_request(&agent_id)).await {
-                Ok(v) => serde_json::from_value::<AgentStatus>(v).unwrap_or_default(),
-                Err(e) if e.kind == ErrorKind::SessionLost => return this.apply(Input::SessionLost(e)),
-                Err(e) => return warn(&format!("agentbar: resync failed: {} {}", e.code, e.message)),
-            };
-            let current = client
-                .call(&hw::callinfo_request(&agent_id))
-                .await
-                .ok()
-                .and_then(|v| serde_json::from_value::<CallRecord>(v).ok())
-                .filter(|c| !c.callid.is_empty())
-                .map(|c| hw::call_summary(&c));
-            let held = this.fetch_hold_list(&client, &agent_id).await.unwrap_or_default();
-            this.apply(Input::Resynced { state: hw::reported_state(status.agent_state), current, held });
-        });
+        self.reads.update_value(|r| r.want(read));
+        self.pump_reads();
     }
 
-    /// The transfer and consult directory: skill queues and agents with their live state.
-    /// Failures leave a list empty (the agent can still type an address).
-    pub async fn load_directory(self) -> Directory {
-        if self.vendor == Vendor::Aliyun {
-            return self.ccc_directory().await;
+    /// Starts the next wanted read if the budget has room, or comes back when it will.
+    fn pump_reads(&self) {
+        let Some(plan) = self.reads.try_update_value(|r| r.next(now_ms())) else { return };
+        match plan {
+            Plan::Idle => {}
+            Plan::WaitUntil(at) => {
+                if self.reads_waiting.try_get_value() == Some(false) {
+                    self.reads_waiting.set_value(true);
+                    let this = *self;
+                    let wait = at.saturating_sub(now_ms()).clamp(1, 60_000) as u32;
+                    spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(wait).await;
+                        this.reads_waiting.set_value(false);
+                        this.pump_reads();
+                    });
+                }
+            }
+            Plan::Start(read) => {
+                let this = *self;
+                spawn_local(async move {
+                    match read {
+                        Read::Resync => this.resync().await,
+                        Read::HoldList => this.read_hold_list().await,
+                        Read::Directory => this.read_directory().await,
+                    }
+                    this.reads.update_value(ReadPlanner::finished);
+                    this.pump_reads();
+                });
+            }
         }
+    }
+
+    /// Counts one query request against the budget.
+    fn spend_read(&self) {
+        self.reads.update_value(|r| r.sent(now_ms()));
+    }
+
+    /// Re-reads state, current call and hold list (after an error or a reconnect). The answers
+    /// carry the generation they were asked at, so events that come meanwhile win.
+    async fn resync(self) {
+        let Some(client) = self.client.try_get_value() else { return };
+        let (agent_id, as_of) = self.session.with_untracked(|s| (s.agent_id.clone(), s.gen));
+        self.spend_read();
+        let status = match client.call(&hw::status_request(&agent_id)).await {
+            Ok(v) => serde_json::from_value::<AgentStatus>(v).unwrap_or_default(),
+            Err(e) if e.kind == ErrorKind::SessionLost => return self.apply(Input::SessionLost(e)),
+            Err(e) => return warn(&format!("agentbar: resync failed: {} {}", e.code, e.message)),
+        };
+        self.spend_read();
+        let current = client
+            .call(&hw::callinfo_request(&agent_id))
+            .await
+            .ok()
+            .and_then(|v| serde_json::from_value::<CallRecord>(v).ok())
+            .filter(|c| !c.callid.is_empty())
+            .map(|c| hw::call_summary(&c));
+        let held = self.fetch_hold_list(&client, &agent_id).await;
+        self.apply(Input::Resynced { as_of, state: hw::reported_state(status.agent_state), current, held });
+    }
+
+    /// The transfer and consult directory: skill queues and agents with their live state,
+    /// reused for a few seconds (the CC-Gateway's query budget is small). Failures leave a list
+    /// empty (the agent can still type an address).
+    pub async fn load_directory(self) -> Directory {
+        let fresh = |t: &Toolbar| {
+            t.directory
+                .try_with_value(|d| {
+                    d.as_ref().filter(|(at, _)| now_ms() < at + DIRECTORY_FRESH_MS).map(|(_, d)| d.clone())
+                })
+                .flatten()
+        };
+        if let Some(dir) = fresh(&self) {
+            return dir;
+        }
+        // Wait for the read the planner runs when there is room for it.
+        let waiter =
+            js_sys::Promise::new(&mut |resolve, _| self.directory_waiters.update_value(|w| w.push(resolve)));
+        self.want_read(Read::Directory);
+        let _ = wasm_bindgen_futures::JsFuture::from(waiter).await;
+        self.directory.try_with_value(|d| d.as_ref().map(|(_, d)| d.clone())).flatten().unwrap_or_default()
+    }
+
+    async fn read_directory(self) {
+        let dir = match self.vendor {
+            Vendor::Aliyun => self.ccc_directory().await,
+            Vendor::Huawei => self.huawei_directory().await,
+        };
+        self.directory.set_value(Some((now_ms(), dir)));
+        for resolve in self.directory_waiters.try_update_value(std::mem::take).unwrap_or_default() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+
+    async fn huawei_directory(self) -> Directory {
         let Some(client) = self.client.try_get_value() else { return Directory::default() };
         let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
+        self.spend_read();
         let skills = client
             .call(&hw::skills_request(&agent_id))
             .await
@@ -508,6 +671,7 @@ impl Toolbar {
             .into_iter()
             .map(|s| DirectoryEntry { address: s.id.to_string(), name: s.name, state: None })
             .collect();
+        self.spend_read();
         let agents = client
             .call(&hw::agents_request(&agent_id))
             .await
@@ -524,21 +688,17 @@ impl Toolbar {
         Directory { skills, agents }
     }
 
+    /// Re-reads the hold list (the panel opened, a call was held or retrieved).
     pub fn refresh_hold_list(&self) {
-        if self.vendor == Vendor::Aliyun {
-            // CCC's held legs arrive with every PollUserStatus answer.
-            return;
+        self.want_read(Read::HoldList);
+    }
+
+    async fn read_hold_list(self) {
+        let Some(client) = self.client.try_get_value() else { return };
+        let (agent_id, as_of) = self.session.with_untracked(|s| (s.agent_id.clone(), s.gen));
+        if let Some(held) = self.fetch_hold_list(&client, &agent_id).await {
+            self.apply(Input::HoldList { as_of, held });
         }
-        let Some(client) = self.client.try_get_value() else {
-            return;
-        };
-        let agent_id = self.session.with_untracked(|s| s.agent_id.clone());
-        let this = *self;
-        spawn_local(async move {
-            if let Some(held) = this.fetch_hold_list(&client, &agent_id).await {
-                this.apply(Input::HoldList(held));
-            }
-        });
     }
 
     async fn fetch_hold_list(
@@ -546,6 +706,7 @@ impl Toolbar {
         client: &GatewayClient,
         agent_id: &str,
     ) -> Option<Vec<crate::core::step::CallSummary>> {
+        self.spend_read();
         match client.call(&hw::holdlist_request(agent_id)).await {
             Ok(v) => Some(decode_hold_list(&v).iter().map(hw::call_summary).collect()),
             Err(e) if e.kind == ErrorKind::NoHeldCall => Some(Vec::new()),

@@ -48,6 +48,8 @@ pub fn TransferDialog(
     let skill_id = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     let problems = RwSignal::new(Vec::new());
+    // The state changed under the open dialog (muted, the call held): say so, keep the input.
+    let refused = RwSignal::new(false);
     let directory = LocalResource::new(move || tb.load_directory());
     let max_bytes = match kind {
         TransferKind::Media => MAX_MEDIA_CALLDATA_BYTES,
@@ -78,11 +80,12 @@ pub fn TransferDialog(
             skill_id: skill_id.get_untracked().trim().parse().ok(),
         };
         let found = check(&request);
-        if found.is_empty() {
-            tb.send(Intent::Transfer(request));
-            on_close.run(());
-        } else {
-            problems.set(found);
+        if !found.is_empty() {
+            return problems.set(found);
+        }
+        match tb.ask(Intent::Transfer(request)) {
+            Ok(_) => on_close.run(()),
+            Err(_) => refused.set(true),
         }
     };
     let kind_msg = match kind {
@@ -172,12 +175,13 @@ pub fn TransferDialog(
                         prop:value=move || calldata.get() on:input=move |e| calldata.set(event_target_value(&e))></textarea>
                     <span data-testid="transfer-calldata-bytes"
                         class=move || if over_limit() { "ab-field__hint ab-field__error" } else { "ab-field__hint" }>
-                        {move || format!("{} / {max_bytes} {}", calldata.with(String::len), Msg::Bytes.text(tb.lang.get()))}
+                        {move || format!("{} / {max_bytes} {}", calldata.with(String::len), Msg::Bytes.text(tb.lang.get_untracked()))}
                     </span>
                 </label>
-                <Show when=move || !problems.with(Vec::is_empty)>
+                <Show when=move || !problems.with(Vec::is_empty) || refused.get()>
                     <ul class="ab-field__error" data-testid="transfer-error" role="alert">
                         {move || problems.get().into_iter().map(|p| view! { <li>{tr(p.msg())}</li> }).collect_view()}
+                        {move || refused.get().then(|| view! { <li>{tr(Msg::NotPossibleNow)}</li> })}
                     </ul>
                 </Show>
                 <div class="ab-actions">

@@ -9,7 +9,14 @@
 //! - Busy = TakeBreak with the busy reason as the break code. Timed rest, entering wrap-up by
 //!   hand, connecting a held call and conference have no CCC agent operation: they are hidden.
 //! - Consult = InitiateAttendedTransfer; consult-cancel = CancelAttendedTransfer (seed 000);
-//!   complete = CompleteAttendedTransfer.
+//!   complete = CompleteAttendedTransfer. An attended ("talk first") transfer is the same
+//!   consult, started from the transfer dialog.
+//! - The toolbar shows a consult leg under its ChannelId, but CCC operations take JobIds: a
+//!   ChannelId is never sent as a JobId (`CccState::job_of`); hanging up a consult leg cancels
+//!   the consult.
+//! - Answers are ordered by `Data.ContextId` (seed 000: CCC's system sequence): an answer
+//!   older than the last one applied is dropped. After CancelAttendedTransfer its consult legs
+//!   are gone, whatever state the answer (seed 000) or a later one still lists them in.
 
 use super::encode;
 use crate::core::actions::{Action, AllowedActions};
@@ -17,7 +24,9 @@ use crate::core::event::{CallOffer, Event, Media};
 use crate::core::step::{InitialState, Intent, RejectMode};
 use crate::core::transfer::DeviceType;
 use crate::core::{ErrorKind, GatewayError};
-use crate::protocol::aliyun::{contexts, CallContext, ChannelContext, Contexts, Envelope, UserContext};
+use crate::protocol::aliyun::{
+    contexts, CallContext, ChannelContext, Contexts, Envelope, UserContext, CONTEXT_READING,
+};
 use serde_json::{json, Value};
 
 /// The bridge's paths below the toolbar's origin.
@@ -64,11 +73,33 @@ pub struct CccState {
     pub device_id: String,
     pub skill_groups: Vec<String>,
     pub last: Contexts,
+    /// The ContextId of the newest answer applied.
+    pub last_context_id: Option<i64>,
+    /// Consult legs that CancelAttendedTransfer ended (bounded): later answers that still
+    /// list them are not believed.
+    pub cancelled_legs: Vec<String>,
 }
 
 impl CccState {
     fn call(&self) -> Option<&CallContext> {
         self.last.call.as_ref()
+    }
+
+    /// The JobId for an id the session shows. Consult legs are shown under their ChannelId;
+    /// CCC operations want the JobId of the call the leg belongs to.
+    pub fn job_of<'a>(&'a self, id: &'a str) -> &'a str {
+        match self.call() {
+            Some(c) if c.channel_contexts.iter().any(|ch| ch.channel_id == id) => &c.job_id,
+            _ => id,
+        }
+    }
+
+    /// Whether the session's id names a consult leg rather than a call.
+    pub fn is_consult_leg(&self, id: &str) -> bool {
+        self.cancelled_legs.iter().any(|l| l == id)
+            || self.call().is_some_and(|c| {
+                c.channel_contexts.iter().any(|ch| ch.channel_id == id && ch.call_type == "CONSULTANT")
+            })
     }
 
     /// The customer's leg of the current call (Hold, Retrieve and DTMF act on it).
@@ -105,8 +136,8 @@ fn transferee_type(device: DeviceType, blind: bool) -> &'static str {
 /// hides those actions). Sign-in's bridge login is done by the I/O layer before these.
 pub fn plan(intent: &Intent, st: &CccState) -> Vec<CccCall> {
     let dev = st.device_id.as_str();
-    let with_job = |job: &str, extra: Value| {
-        let mut p = json!({ "JobId": job, "DeviceId": dev });
+    let with_job = |id: &str, extra: Value| {
+        let mut p = json!({ "JobId": st.job_of(id), "DeviceId": dev });
         if let (Value::Object(p), Value::Object(extra)) = (&mut p, extra) {
             p.extend(extra);
         }
@@ -129,7 +160,9 @@ pub fn plan(intent: &Intent, st: &CccState) -> Vec<CccCall> {
             }
             calls
         }
-        Intent::SignOut => vec![CccCall::new("SignOutGroup", json!({ "DeviceId": dev }))],
+        Intent::SignOut | Intent::SignOutLeavingCalls => {
+            vec![CccCall::new("SignOutGroup", json!({ "DeviceId": dev }))]
+        }
         Intent::Ready | Intent::LeaveWrapUp => {
             vec![CccCall::new("ReadyForService", json!({ "DeviceId": dev }))]
         }
@@ -150,6 +183,11 @@ pub fn plan(intent: &Intent, st: &CccState) -> Vec<CccCall> {
                 RejectMode::Release => CccCall::new("ReadyForService", json!({ "DeviceId": dev })),
             };
             vec![CccCall::new("ReleaseCall", with_job(call_id, json!({}))), after]
+        }
+        // Hanging up a consult leg ends the consult and brings the customer back; ReleaseCall
+        // with the customer's JobId would hang up on the customer.
+        Intent::HangUp { call_id } | Intent::DropCall { call_id } if st.is_consult_leg(call_id) => {
+            vec![CccCall::new("CancelAttendedTransfer", with_job(call_id, json!({})))]
         }
         Intent::HangUp { call_id } | Intent::DropCall { call_id } => {
             vec![CccCall::new("ReleaseCall", with_job(call_id, json!({})))]
@@ -197,8 +235,9 @@ pub fn plan(intent: &Intent, st: &CccState) -> Vec<CccCall> {
 /// What `Input::Done` carries for an intent: the operation's Data, except where the state
 /// machine expects the CC-Gateway's form (a consult's result is the consult leg's id).
 pub fn result_of(intent: &Intent, data: &Value) -> Value {
+    let attended = |i: &Intent| matches!(i, Intent::Transfer(t) if t.mode != 0);
     match intent {
-        Intent::Consult { .. } => contexts(data)
+        i if matches!(i, Intent::Consult { .. }) || attended(i) => contexts(data)
             .call
             .as_ref()
             .and_then(consult_leg)
@@ -321,6 +360,7 @@ pub fn diff(prev: &Contexts, next: &Contexts, user_id: &str) -> Vec<Event> {
                     call_id: n.job_id.clone(),
                     number: o.called.clone(),
                     agent: None,
+                    consult_leg: false,
                 }),
                 "TALKING" => out.push(talking.clone()),
                 _ => {}
@@ -348,6 +388,7 @@ pub fn diff(prev: &Contexts, next: &Contexts, user_id: &str) -> Vec<Event> {
                     call_id: l.channel_id.clone(),
                     number: l.destination.clone(),
                     agent: Some(l.user_id.clone()).filter(|u| !u.is_empty()),
+                    consult_leg: true,
                 });
                 if l.channel_state == "ANSWERED" {
                     out.push(Event::Talking {
@@ -396,7 +437,64 @@ pub fn merge(last: &Contexts, fresh: Contexts, has_call_context: bool) -> Contex
     Contexts {
         user: fresh.user.or_else(|| last.user.clone()),
         call: if has_call_context { fresh.call } else { last.call.clone() },
+        context_id: fresh.context_id.or(last.context_id),
     }
+}
+
+/// Which answer a `Data` came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    /// PollUserStatus: the whole picture of the agent.
+    Poll,
+    /// The answer of the operation carrying out this intent.
+    Operation(&'a Intent),
+}
+
+/// How many cancelled consult legs are remembered.
+const CANCELLED_LIMIT: usize = 8;
+
+/// Reads an answer's contexts into the adapter's state and returns the neutral events since
+/// the last answer applied. Answers older than that one (by ContextId) change nothing.
+pub fn absorb(st: &mut CccState, data: &Value, answer: Answer) -> Vec<Event> {
+    let mut fresh = contexts(data);
+    if let (Some(id), Some(last)) = (fresh.context_id, st.last_context_id) {
+        if id <= last {
+            return Vec::new();
+        }
+    }
+    let has_call_context = match answer {
+        Answer::Poll => {
+            data.get("CallContext").is_some() || CONTEXT_READING.poll_without_call_context_is_idle
+        }
+        Answer::Operation(_) => data.get("CallContext").is_some(),
+    };
+    if let Answer::Operation(Intent::CancelConsult { .. }) = answer {
+        let legs = [st.last.call.as_ref(), fresh.call.as_ref()]
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c.channel_contexts.iter())
+            .filter(|ch| ch.call_type == "CONSULTANT")
+            .map(|ch| ch.channel_id.clone())
+            .collect::<Vec<_>>();
+        for leg in legs {
+            if !st.cancelled_legs.contains(&leg) {
+                if st.cancelled_legs.len() >= CANCELLED_LIMIT {
+                    st.cancelled_legs.remove(0);
+                }
+                st.cancelled_legs.push(leg);
+            }
+        }
+    }
+    if let Some(call) = fresh.call.as_mut() {
+        call.channel_contexts.retain(|ch| !st.cancelled_legs.contains(&ch.channel_id));
+    }
+    if fresh.context_id.is_some() {
+        st.last_context_id = fresh.context_id;
+    }
+    let next = merge(&st.last, fresh, has_call_context);
+    let events = diff(&st.last, &next, &st.user_id);
+    st.last = next;
+    events
 }
 
 #[cfg(test)]

@@ -53,7 +53,11 @@ pub fn decode_event(raw: &RawEvent) -> Decoded {
         "AgentOther_ShutdownService" | "AgentSession_Destroyed" => Event::ShutDown,
         "AgentOther_PhoneRelease" => Event::PhoneReleased,
         "AgentState_Ready" | "AgentState_Force_Ready" => Event::Ready,
-        "AgentState_SetNotReady_Success" | "AgentState_Force_SetNotReady" => {
+        // Seed 004 names the mode-1 reject trigger `AgentEvent_SetNotReady_Success`; the event
+        // reference says `AgentState_SetNotReady_Success`. Both mean busy.
+        "AgentState_SetNotReady_Success"
+        | "AgentEvent_SetNotReady_Success"
+        | "AgentState_Force_SetNotReady" => {
             let reason = match c {
                 Value::Object(m) => m.get("reason").and_then(value_i64),
                 other => value_i64(other),
@@ -111,6 +115,7 @@ pub fn decode_event(raw: &RawEvent) -> Decoded {
                 call_id: a.callid,
                 number: a.other_phone,
                 agent: a.other_phone_workno.map(|w| agent_number(&w)),
+                consult_leg: a.kind.eq_ignore_ascii_case("assistant"),
             }
         }
         "AgentEvent_Hold" => Event::Held { call_id: callid_of(c) },
@@ -244,7 +249,7 @@ pub fn request(intent: &Intent, agent_id: &str) -> HttpRequest {
             };
             req(Put, path, serde_json::to_value(body).ok())
         }
-        Intent::SignOut => req(Delete, online("logout"), None),
+        Intent::SignOut | Intent::SignOutLeavingCalls => req(Delete, online("logout"), None),
         Intent::Ready => req(Post, online("sayfree"), None),
         Intent::Busy { reason } => {
             let q = match reason {
