@@ -113,9 +113,11 @@ run_tests() {
   log "clippy (wasm32, the toolbar)"
   cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
   log "host tests: core, protocol, simulator, bridge"
-  cargo test --workspace
+  cargo test --workspace --exclude agentbar-check
   log "fuzzing the decoders of both vendors (bounded: PROPTEST_CASES=${PROPTEST_CASES:=3000})"
   PROPTEST_CASES=$PROPTEST_CASES cargo test -q -p agentbar --test fuzz_decoders
+  log "model-based test: the toolbar core against the simulator's gateway model (bounded: ${MODEL_CASES:=400} cases)"
+  PROPTEST_CASES=$MODEL_CASES cargo test -q -p agentbar-check -- --nocapture
   log "browser tests: wasm-bindgen-test in headless Chromium"
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
   log "release build (trunk + wasm-opt)"

@@ -472,6 +472,7 @@ fn a_reload_during_a_call_recovers_from_the_gateway_queries() {
         called: "4001".into(),
         feature: 0,
         skill: None,
+        answered: true,
     });
     let held = vec![CallSummary {
         call_id: "C-0".into(),
@@ -479,6 +480,7 @@ fn a_reload_during_a_call_recovers_from_the_gateway_queries() {
         called: "4001".into(),
         feature: 0,
         skill: Some("VIP".into()),
+        answered: true,
     }];
     let as_of = s.gen;
     step(&mut s, Input::Resynced { as_of, state: ReportedState::InCall, current, held: Some(held) }, 6);
@@ -494,8 +496,14 @@ fn a_held_call_reported_as_current_stays_held_after_a_resync() {
     let mut s = signed_in(true);
     talking_with(&mut s, "A", 10);
     poll(&mut s, ev("AgentEvent_Hold", json!("A")), 11);
-    let a =
-        CallSummary { call_id: "A".into(), caller: "1".into(), called: "2".into(), feature: 0, skill: None };
+    let a = CallSummary {
+        call_id: "A".into(),
+        caller: "1".into(),
+        called: "2".into(),
+        feature: 0,
+        skill: None,
+        answered: true,
+    };
     let as_of = s.gen;
     step(
         &mut s,

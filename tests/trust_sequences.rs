@@ -83,6 +83,7 @@ fn summary(id: &str) -> CallSummary {
         called: "4001".into(),
         feature: 0,
         skill: None,
+        answered: true,
     }
 }
 

@@ -265,6 +265,18 @@ pub enum CccSnapshot {
     Before,
 }
 
+/// CCC: what PollUserStatus says when the agent has no call (aliyun-ccc.md does not say).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CccNoCall {
+    /// `"CallContext": null`.
+    Null,
+    /// No `CallContext` key at all.
+    Absent,
+    /// The agent's last call, every leg RELEASED (the agent WORKING, its JobId empty).
+    Released,
+}
+
 /// Behaviour knobs. Fields marked INFERRED/SAMPLE are guesses about the real gateway.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -314,6 +326,9 @@ pub struct Knobs {
     /// INFERRED: events sent after beginmute / endmute ("" = none).
     pub begin_mute_event: String,
     pub end_mute_event: String,
+    /// The event that tells a mode-1 reject made the agent busy: `AgentState_SetNotReady_Success`
+    /// (the event reference) or `AgentEvent_SetNotReady_Success` (seed 004's spelling).
+    pub reject_busy_event: String,
     /// SAMPLE: AgentState_Busy before Customer_Alerting on callout.
     pub callout_busy_event: bool,
     /// INFERRED: failure event of a callout (AgentEvent_Call_Out_Fail or AgentEvent_Connect_Fail).
@@ -374,8 +389,13 @@ pub struct Knobs {
     pub ccc_success_params: Option<Vec<String>>,
     /// Channels listed by call-control answers: all legs or only the affected ones.
     pub ccc_response_channels: CccResponseChannels,
-    /// Call-control answers show the call after (default) or before the action.
+    /// Call-control answers show the call after (default) or before the action. Seed 000's
+    /// CancelAttendedTransfer answer is `before` with `affected` channels: the consult leg
+    /// still ANSWERED and the agent TALKING.
     pub ccc_response_snapshot: CccSnapshot,
+    /// INFERRED: PollUserStatus with no call: `CallContext` null, absent, or the last call
+    /// with every leg RELEASED.
+    pub ccc_poll_no_call: CccNoCall,
 
     // --- demo (`--demo`) ---
     pub demo_agent: String,
@@ -407,6 +427,7 @@ impl Default for Knobs {
             gethold_event: "AgentEvent_Talking".into(),
             begin_mute_event: String::new(),
             end_mute_event: String::new(),
+            reject_busy_event: "AgentState_SetNotReady_Success".into(),
             callout_busy_event: true,
             callout_fail_event: "AgentEvent_Call_Out_Fail".into(),
             consult_call_type: "assistant".into(),
@@ -434,6 +455,7 @@ impl Default for Knobs {
             ccc_success_params: None,
             ccc_response_channels: CccResponseChannels::All,
             ccc_response_snapshot: CccSnapshot::After,
+            ccc_poll_no_call: CccNoCall::Null,
             demo_agent: "101".into(),
             demo_interval_ms: 30_000,
             demo_talk_ms: 20_000,

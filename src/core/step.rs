@@ -133,6 +133,8 @@ pub struct CallSummary {
     pub called: String,
     pub feature: i64,
     pub skill: Option<String>,
+    /// The call was answered (a query reports ringing and dialled calls too).
+    pub answered: bool,
 }
 
 /// The agent's state as the gateway reports it on a query.
@@ -357,7 +359,8 @@ fn settle_request(s: &mut Session, intent: &Intent) -> Vec<Effect> {
     if let Intent::Dtmf { call_id, .. } = intent {
         if let Some(pos) = s.dtmf_queue.iter().position(|(id, _)| id == call_id) {
             let (call_id, digits) = s.dtmf_queue.remove(pos);
-            if s.call(&call_id).is_some() {
+            // The queued digits go only if DTMF is still allowed (not muted, still on the call).
+            if s.call(&call_id).is_some() && super::actions::allowed_actions(s).contains(Action::Dtmf) {
                 s.pending.push(key);
                 return vec![Effect::Request(Intent::Dtmf { call_id, digits })];
             }
@@ -483,6 +486,11 @@ fn record(s: &mut Session, event: &Event, now: Millis) {
 }
 
 fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
+    // A signed-out toolbar has no event stream: whatever arrives now is from the session that
+    // ended (a poll answer in flight, a repeat) and must not bring it back.
+    if !s.agent.is_signed_in() {
+        return vec![];
+    }
     record(s, &event, now);
     match event {
         Event::InService => {
@@ -830,7 +838,9 @@ fn on_success(s: &mut Session, intent: Intent, result: serde_json::Value, now: M
         Intent::CallOut { number } => {
             // The result is the new call id; show the dialing call before any event arrives.
             let call_id = crate::protocol::lenient::value_string(&result);
-            if !call_id.is_empty() && s.call(&call_id).is_none() {
+            // The call's own events may have overtaken this answer, even its end.
+            let ended = s.ended.iter().any(|(id, _)| *id == call_id);
+            if !call_id.is_empty() && s.call(&call_id).is_none() && !ended {
                 let offer = CallOffer { call_id, called: number, feature: 7, ..Default::default() };
                 s.calls.push(new_call(offer, CallPhase::Dialing { far_alerting: false }, now));
             }
@@ -957,14 +967,22 @@ fn resync(
     match current {
         Some(c) => match s.call_mut(&c.call_id) {
             Some(call) if call.gen <= as_of => {
-                if call.phase == CallPhase::Held {
+                // Held → connected again, ringing or dialled → answered: events were missed.
+                if c.answered && call.phase != CallPhase::Talking {
                     set_phase(call, CallPhase::Talking, now);
                 }
                 call.settling = None;
             }
             Some(_) => {}
             None if current_ended => {}
-            None => s.calls.push(summary_call(c, CallPhase::Talking, now)),
+            None => {
+                let phase = match (c.answered, Direction::from_feature(c.feature)) {
+                    (true, _) => CallPhase::Talking,
+                    (false, Direction::Outbound) => CallPhase::Dialing { far_alerting: false },
+                    (false, _) => CallPhase::Ringing,
+                };
+                s.calls.push(summary_call(c, phase, now));
+            }
         },
         None if state != ReportedState::InCall => {
             s.calls.retain(|c| c.phase == CallPhase::Held || c.gen > as_of);

@@ -205,8 +205,15 @@ pub fn reported_state(code: i64) -> ReportedState {
     }
 }
 
+/// INFERRED (cc-gateway.md §4.5 documents `begintime` as the answer time): a call object
+/// without it was not answered yet (it rings, or the far party is being dialled). Set to false
+/// if a gateway leaves `begintime` empty on answered calls: every reported call is then taken
+/// as connected.
+pub const BEGINTIME_IS_ANSWER_TIME: bool = true;
+
 pub fn call_summary(r: &CallRecord) -> CallSummary {
     CallSummary {
+        answered: !BEGINTIME_IS_ANSWER_TIME || r.begintime.is_some_and(|t| t > 0),
         call_id: r.callid.clone(),
         caller: agent_number(&r.caller),
         called: agent_number(&r.called),

@@ -296,7 +296,8 @@ impl Sim {
             // The call goes back to its queue and the agent turns busy with reason 7.
             agent.ringing = None;
             agent.state = BaseState::Busy { reason: 7 };
-            emit(&mut out, workno, "AgentState_SetNotReady_Success", json!(7));
+            let busy_event = self.cfg.knobs.reject_busy_event.clone();
+            emit(&mut out, workno, &busy_event, json!(7));
             self.requeue(workno, &ringing, now, &mut out);
         } else {
             self.end_call(&ringing, now);

@@ -1155,13 +1155,37 @@ impl Sim {
         }
         let context_id = self.next_context();
         let job = self.agents.get(workno).and_then(|a| self.agent_job(a));
-        let call_context = job.map(|c| self.ccc_call_context(&c, None)).unwrap_or(Value::Null);
-        Some(json!({
+        let mut data = json!({
             "ContextId": context_id,
             "UserContext": self.ccc_user_context(workno),
-            "CallContext": call_context,
             "ChatContexts": [],
-        }))
+        });
+        data["CallContext"] = match (job, self.cfg.knobs.ccc_poll_no_call) {
+            (Some(c), _) => self.ccc_call_context(&c, None),
+            (None, crate::config::CccNoCall::Null) => Value::Null,
+            (None, crate::config::CccNoCall::Absent) => return Some(data),
+            (None, crate::config::CccNoCall::Released) => self.ccc_last_call_released(workno),
+        };
+        Some(data)
+    }
+
+    /// The agent's most recent ended call, every leg shown RELEASED (null if it had none).
+    fn ccc_last_call_released(&self, workno: &str) -> Value {
+        let Some(uid) = self.ccc_identity_of(workno).map(|i| i.user_id) else { return Value::Null };
+        let last = self
+            .ccc
+            .jobs
+            .values()
+            .filter(|j| j.released.is_some() && j.channels.iter().any(|c| c.user_id == uid))
+            .max_by_key(|j| j.released);
+        let Some(job) = last else { return Value::Null };
+        let mut v = self.ccc_call_context(&job.callid, None);
+        if let Some(list) = v.get_mut("ChannelContexts").and_then(Value::as_array_mut) {
+            for ch in list {
+                ch["ChannelState"] = json!("RELEASED");
+            }
+        }
+        v
     }
 
     /// Finds the job of `JobId` for an agent taking part in it.

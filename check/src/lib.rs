@@ -1,0 +1,1 @@
+//! Nothing here: the model-based tests are in `tests/`.
