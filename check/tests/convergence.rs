@@ -295,7 +295,10 @@ impl Rig {
                     }
                     self.execute(intent);
                 }
-                Effect::Refused(..) | Effect::Accepted(_) | Effect::CallEnded { .. } => {}
+                Effect::Refused(..)
+                | Effect::Accepted(_)
+                | Effect::CallEnded { .. }
+                | Effect::FetchCallData { .. } => {}
                 Effect::StartPolling => self.polling = true,
                 Effect::StopPolling => self.polling = false,
                 Effect::Resync => self.read_resync(),

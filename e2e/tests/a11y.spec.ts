@@ -140,8 +140,13 @@ test('blocked notifications show a warning with a one-click fix', async ({ toolb
   await expect(toolbar.id('notify-fix')).toContainText('click to allow');
 });
 
-test('the readiness check before Ready names what would make a ring go unnoticed', async ({ toolbar, sim, context }) => {
+test('the readiness check stops Ready only when no ring would be heard or seen, and "go ready anyway" is remembered', async ({ toolbar, sim, context }) => {
   await context.clearPermissions();
+  // Neither channel works: no notifications, and a browser that keeps sound suspended.
+  await toolbar.page.addInitScript(() => {
+    Object.defineProperty(Notification, 'permission', { configurable: true, get: () => 'denied' });
+    Object.defineProperty(AudioContext.prototype, 'state', { configurable: true, get: () => 'suspended' });
+  });
   await toolbar.open();
   await toolbar.signIn();
   await toolbar.expectState('ready');
@@ -149,9 +154,16 @@ test('the readiness check before Ready names what would make a ring go unnoticed
   await toolbar.expectState('busy');
   await toolbar.id('state-ready').click();
   await expect(toolbar.id('readiness-check')).toContainText('Desktop alerts are off');
+  await expect(toolbar.id('readiness-check')).toContainText('Ringtone is off');
   await toolbar.expectState('busy');
   expect((await sim.requests()).filter((r) => r.path.endsWith('/sayfree'))).toHaveLength(0);
   await toolbar.id('readiness-override').click();
+  await toolbar.expectState('ready');
+  await expect(toolbar.id('readiness-check')).toBeHidden();
+  // Remembered for this sign-in: the next Ready is one click.
+  await toolbar.id('state-busy').click();
+  await toolbar.expectState('busy');
+  await toolbar.id('state-ready').click();
   await toolbar.expectState('ready');
   await expect(toolbar.id('readiness-check')).toBeHidden();
 });

@@ -84,8 +84,10 @@ test('the agent hangs up, then signs out', async ({ toolbar, sim }) => {
   await sim.offer({ caller: '13911112222' });
   await toolbar.id('answer').click();
   await toolbar.expectState('talking');
-  // Sign-out during a call is refused with a clear message.
+  // Sign-out during a call asks first; if the agent insists, the gateway refuses it.
   await toolbar.id('signout').click();
+  await expect(toolbar.id('signout-dialog')).toBeVisible();
+  await toolbar.id('signout-confirm').click();
   await expect(toolbar.id('error-message')).toContainText('finish the call first');
   await expect(toolbar.id('error-message')).toContainText('100-010');
   await toolbar.id('hangup').click();

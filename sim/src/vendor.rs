@@ -62,6 +62,7 @@ enum Op {
     MediaTransfer,
     HoldList,
     CallInfo,
+    AppData,
     VdnSkills,
     AllAgentStatus,
     AgentByWorkno(String),
@@ -107,6 +108,7 @@ fn route(segs: &[&str]) -> Option<(String, Method, Op)> {
         ["mediacall", id, "transfer"] => (id, M::POST, Op::MediaTransfer),
         ["calldata", id, "holdlist"] => (id, M::GET, Op::HoldList),
         ["calldata", id, "callinfo"] => (id, M::GET, Op::CallInfo),
+        ["calldata", id, "appdata"] => (id, M::GET, Op::AppData),
         ["queuedevice", id, "agentvdnskill"] => (id, M::GET, Op::VdnSkills),
         ["agentgroup", id, "allagentstatus"] => (id, M::GET, Op::AllAgentStatus),
         ["agentgroup", id, "agentbyworkno", w] => (id, M::GET, Op::AgentByWorkno(s(w))),
@@ -368,6 +370,10 @@ fn execute(
         Op::CallInfo => {
             let no_last = q("isNoContainLastCall").and_then(params::parse_bool_text);
             Reply::query(sim.call_info(agent, no_last.unwrap_or(false))?)
+        }
+        Op::AppData => {
+            let encode = q("isEncodeResult").and_then(params::parse_bool_text).unwrap_or(false);
+            Reply::query(sim.app_data(agent, q("callId"), encode)?)
         }
         Op::VdnSkills => Reply::query(sim.vdn_skills(agent)?),
         Op::AllAgentStatus => Reply::query(sim.all_agent_status(agent)?),

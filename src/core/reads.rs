@@ -14,6 +14,8 @@ pub enum Read {
     Resync,
     HoldList,
     Directory,
+    /// The attached data of the calls that rang without it (one request per call).
+    CallData,
 }
 
 impl Read {
@@ -23,6 +25,7 @@ impl Read {
             Read::Resync => 3,
             Read::HoldList => 1,
             Read::Directory => 2,
+            Read::CallData => 1,
         }
     }
 }
@@ -46,7 +49,9 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { requests: 5, window_ms: 2_000 }
+        // The gateway counts requests when they arrive; ours are counted when they leave. A
+        // window 10% longer than the gateway's absorbs the difference in network delay.
+        Budget { requests: 5, window_ms: 2_200 }
     }
 }
 
@@ -176,11 +181,11 @@ mod tests {
         (0..3).for_each(|_| p.sent(1));
         p.finished();
         // 3 sent, room for 2: a second resync waits until the first requests leave the window.
-        assert_eq!(p.next(2), Plan::WaitUntil(2_001));
-        assert_eq!(p.next(2_001), Plan::Start(Read::Resync));
-        (0..3).for_each(|_| p.sent(2_001));
+        assert_eq!(p.next(2), Plan::WaitUntil(2_201));
+        assert_eq!(p.next(2_201), Plan::Start(Read::Resync));
+        (0..3).for_each(|_| p.sent(2_201));
         p.finished();
-        assert_eq!(p.next(2_002), Plan::Idle);
+        assert_eq!(p.next(2_202), Plan::Idle);
     }
 
     #[test]
@@ -192,8 +197,8 @@ mod tests {
             p.want([Read::Resync, Read::HoldList, Read::Directory][(step % 3) as usize]);
             all.extend(run(&mut p, now, now + 36));
         }
-        // 7.4 s at 5 per 2 s is at most 18 requests; the budget is used, not wasted.
+        // 7.4 s at 5 per 2.2 s is at most 20 requests; the budget is used, not wasted.
         assert!(all.len() >= 14, "reads still happen: {}", all.len());
-        assert!(max_in_window(&all, 2_000) <= 5, "{}", max_in_window(&all, 2_000));
+        assert!(max_in_window(&all, 2_200) <= 5, "{}", max_in_window(&all, 2_200));
     }
 }

@@ -218,6 +218,11 @@ pub enum Effect {
     CallEnded {
         call_id: String,
     },
+    /// A call rings with no call data yet: a vendor that keeps it apart (CC-Gateway `appdata`)
+    /// reads it, so the banner shows what the IVR collected.
+    FetchCallData {
+        call_id: String,
+    },
 }
 
 /// Advances the session by one input at time `now`.
@@ -549,7 +554,8 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             let id = offer.call_id.clone();
             // A late or repeated ring never takes an answered, held or dialled call back to
             // ringing: the events that moved it on came after the ring.
-            if s.call(&id).is_none() {
+            let new = s.call(&id).is_none();
+            if new {
                 s.calls.push(new_call(offer, CallPhase::Ringing, now));
             }
             // Details may have arrived before the ringing event itself.
@@ -560,7 +566,12 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                     call.calldata = calldata.or(call.calldata.take());
                 }
             }
-            vec![]
+            let has_data = s.call(&id).is_some_and(|c| c.calldata.is_some());
+            if new && !has_data {
+                vec![Effect::FetchCallData { call_id: id }]
+            } else {
+                vec![]
+            }
         }
         Event::CallInfo { call_id, skill, calldata } => {
             match s.call_mut(&call_id) {

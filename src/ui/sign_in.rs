@@ -18,6 +18,8 @@ pub fn SignIn() -> impl IntoView {
     let auto_enter_idle = RwSignal::new(true);
     let tried = RwSignal::new(false);
     let offer_force = Memo::new(move |_| tb.session.with(|s| s.offer_force_sign_in));
+    // A sign-in on its way: the button says so and takes no second click.
+    let signing_in = Memo::new(move |_| tb.session.with(|s| s.is_pending(crate::core::Action::SignIn, "")));
     // CCC agents sign in at the bridge with a login name; the voice device is not a phone number.
     let ccc = tb.vendor == Vendor::Aliyun;
     let agent_ok = move |id: &str| if ccc { !id.trim().is_empty() } else { validate::agent_id(id) };
@@ -101,7 +103,11 @@ pub fn SignIn() -> impl IntoView {
                 <span>{tr(Msg::AutoEnterIdle)}</span>
             </label>
             <div class="ab-actions">
-                <button type="submit" class="ab-btn ab-btn--primary" data-testid="signin-submit">{tr(Msg::SignIn)}</button>
+                <button type="submit" class="ab-btn ab-btn--primary" data-testid="signin-submit"
+                    class:ab-btn--pending=move || signing_in.get() aria-busy=move || signing_in.get().to_string()
+                    disabled=move || signing_in.get()>
+                    {tr(Msg::SignIn)}
+                </button>
                 <Show when=move || offer_force.get()>
                     <button type="button" class="ab-btn ab-btn--danger" data-testid="signin-force"
                         on:click=move |_| submit(true)>{tr(Msg::ForceSignIn)}</button>

@@ -121,6 +121,8 @@ pub struct Toolbar {
     directory: StoredValue<Option<(u64, Directory)>, LocalStorage>,
     /// Resolved when a directory read ends (the dialogs that wait for it).
     directory_waiters: StoredValue<Vec<js_sys::Function>, LocalStorage>,
+    /// Calls whose attached data is still to be read.
+    call_data_wanted: StoredValue<Vec<String>>,
     /// Set while another tab holds the phone: intents go there instead of to the gateway.
     pub(super) forward: StoredValue<Option<Forward>, LocalStorage>,
     /// Whether this tab holds the phone (the gateway session and the poll).
@@ -186,6 +188,7 @@ impl Toolbar {
             reads_waiting: StoredValue::new(false),
             directory: StoredValue::new_local(None),
             directory_waiters: StoredValue::new_local(Vec::new()),
+            call_data_wanted: StoredValue::new(Vec::new()),
             forward: StoredValue::new_local(None),
             phone_here: RwSignal::new(true),
             take_phone: StoredValue::new_local(None),
@@ -453,6 +456,11 @@ impl Toolbar {
             Effect::CallEnded { call_id } if self.vendor == Vendor::Aliyun => self.ccc_fetch_detail(call_id),
             // The CC-Gateway's details come from the journal, already in the session.
             Effect::CallEnded { .. } => {}
+            Effect::FetchCallData { call_id } if self.vendor == Vendor::Huawei => {
+                self.call_data_wanted.update_value(|w| w.push(call_id));
+                self.want_read(Read::CallData);
+            }
+            Effect::FetchCallData { .. } => {}
         }
     }
 
@@ -590,6 +598,7 @@ impl Toolbar {
                         Read::Resync => this.resync().await,
                         Read::HoldList => this.read_hold_list().await,
                         Read::Directory => this.read_directory().await,
+                        Read::CallData => this.read_call_data().await,
                     }
                     this.reads.update_value(ReadPlanner::finished);
                     this.pump_reads();
@@ -686,6 +695,35 @@ impl Toolbar {
             })
             .collect();
         Directory { skills, agents }
+    }
+
+    /// Reads the attached data of one call that rang without it (still ringing or on screen).
+    async fn read_call_data(self) {
+        let Some(call_id) =
+            self.call_data_wanted.try_update_value(|w| (!w.is_empty()).then(|| w.remove(0))).flatten()
+        else {
+            return;
+        };
+        if self.call_data_wanted.with_value(|w| !w.is_empty()) {
+            self.reads.update_value(|r| r.want(Read::CallData));
+        }
+        let Some(client) = self.client.try_get_value() else { return };
+        let (agent_id, on_screen) =
+            self.session.with_untracked(|s| (s.agent_id.clone(), s.call(&call_id).is_some()));
+        if !on_screen {
+            return;
+        }
+        self.spend_read();
+        match client.call(&hw::appdata_request(&agent_id, &call_id)).await {
+            Ok(v) => {
+                let data = crate::protocol::lenient::value_string(&v);
+                if !data.is_empty() {
+                    let calldata = Some(data);
+                    self.apply(Input::Event(crate::core::Event::CallInfo { call_id, skill: None, calldata }));
+                }
+            }
+            Err(e) => warn(&format!("agentbar: call data of {call_id}: {} {}", e.code, e.message)),
+        }
     }
 
     /// Re-reads the hold list (the panel opened, a call was held or retrieved).

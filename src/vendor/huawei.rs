@@ -381,6 +381,14 @@ pub fn skills_request(agent_id: &str) -> HttpRequest {
 pub fn agents_request(agent_id: &str) -> HttpRequest {
     req(Method::Get, agent_path("agentgroup", agent_id, "allagentstatus"), None)
 }
+/// The attached data of a call (the IVR's digits, a CRM key): a plain string.
+pub fn appdata_request(agent_id: &str, call_id: &str) -> HttpRequest {
+    req(
+        Method::Get,
+        agent_path("calldata", agent_id, &format!("appdata?isEncodeResult=false&callId={}", encode(call_id))),
+        None,
+    )
+}
 pub fn holdlist_request(agent_id: &str) -> HttpRequest {
     req(Method::Get, agent_path("calldata", agent_id, "holdlist"), None)
 }

@@ -86,6 +86,19 @@ impl Sim {
         }
     }
 
+    /// `GET calldata/{id}/appdata?callId=&isEncodeResult=`: the call's attached data (the IVR's
+    /// digits, a CRM key) as a string, Base64 when asked; "" when it has none. Without
+    /// `callId`, the agent's current (else ringing) call.
+    pub fn app_data(&mut self, workno: &str, callid: Option<&str>, encode: bool) -> Result<Value, Fail> {
+        let agent = open_agent(&mut self.agents, workno)?;
+        let id = callid.map(String::from).or_else(|| agent.current.clone()).or_else(|| agent.ringing.clone());
+        let Some(call) = id.and_then(|id| self.calls.get(&id)) else {
+            return Err(Fail::code(codes::NO_SUCH_CALL));
+        };
+        let data = call.calldata.clone().unwrap_or_default();
+        Ok(Value::String(if encode { crate::crypto::base64(data.as_bytes()) } else { data }))
+    }
+
     /// `GET queuedevice/{id}/agentvdnskill` → `[{name, id, mediatype, serviceType, realFlag}]`.
     pub fn vdn_skills(&mut self, workno: &str) -> Result<Value, Fail> {
         open_agent(&mut self.agents, workno)?;
