@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::store::IdKind;
+
 /// One allowed CCC action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActionSpec {
@@ -10,44 +12,52 @@ pub struct ActionSpec {
     /// The action has a `UserId` parameter (checked against the SDK 2.35.0 request models);
     /// the bridge pins it to the session's agent. Actions without one only get `InstanceId`.
     pub takes_user_id: bool,
+    /// The business parameters the toolbar sends with this action. Any other is refused
+    /// (not dropped), so a smuggled `Transferor` or `ChannelId` fails loudly.
+    pub params: &'static [&'static str],
 }
 
-const fn a(name: &'static str, takes_user_id: bool) -> ActionSpec {
-    ActionSpec { name, takes_user_id }
+const fn a(name: &'static str, takes_user_id: bool, params: &'static [&'static str]) -> ActionSpec {
+    ActionSpec { name, takes_user_id, params }
 }
 
-/// The allowlist: exactly the agent actions the toolbar needs (aliyun-ccc.md §3 / §7).
-/// Supervisor actions (MonitorCall, BargeInCall, …), admin actions and GetLoginDetails are
-/// deliberately absent. `takes_user_id` is from the `alibabacloud-ccc20200701` 2.35.0 request
-/// models; InstanceId is set on every action.
+const DEVICE: &[&str] = &["DeviceId"];
+const ON_CALL: &[&str] = &["JobId", "DeviceId"];
+const ON_LEG: &[&str] = &["JobId", "DeviceId", "ChannelId"];
+const TRANSFER: &[&str] = &["JobId", "DeviceId", "Transferee", "TransfereeType"];
+const PAGE: &[&str] = &["PageNumber", "PageSize"];
+
+/// The allowlist: exactly what the toolbar sends (`src/vendor/aliyun.rs` `plan`, `poll_call`,
+/// `detail_call`; `src/ui/ccc_io.rs` for the skill groups and the directory), each with the
+/// parameters it sends. Supervisor and admin actions, GetLoginDetails, ListUsers and
+/// ListBriefSkillGroups are absent. `takes_user_id` is from the `alibabacloud-ccc20200701`
+/// 2.35.0 request models; InstanceId is set on every action.
 pub const ALLOWED_ACTIONS: &[ActionSpec] = &[
     // agent state
-    a("SignInGroup", true),
-    a("SignOutGroup", true),
-    a("ReadyForService", true),
-    a("TakeBreak", true),
-    a("PollUserStatus", true),
+    a("SignInGroup", true, &["DeviceId", "SignedSkillGroupIdList"]),
+    a("SignOutGroup", true, DEVICE),
+    a("ReadyForService", true, DEVICE),
+    a("TakeBreak", true, &["DeviceId", "Code"]),
+    a("PollUserStatus", true, DEVICE),
     // call control
-    a("MakeCall", true),
-    a("AnswerCall", true),
-    a("ReleaseCall", true),
-    a("HoldCall", true),
-    a("RetrieveCall", true),
-    a("MuteCall", true),
-    a("UnmuteCall", true),
-    a("SendDtmfSignaling", true),
+    a("MakeCall", true, &["DeviceId", "Callee"]),
+    a("AnswerCall", true, ON_CALL),
+    a("ReleaseCall", true, ON_CALL),
+    a("HoldCall", true, ON_LEG),
+    a("RetrieveCall", true, ON_LEG),
+    a("MuteCall", true, ON_CALL),
+    a("UnmuteCall", true, ON_CALL),
+    a("SendDtmfSignaling", true, &["JobId", "DeviceId", "ChannelId", "Dtmf"]),
     // transfer
-    a("BlindTransfer", true),
-    a("InitiateAttendedTransfer", true),
-    a("CompleteAttendedTransfer", true),
-    a("CancelAttendedTransfer", true),
+    a("BlindTransfer", true, TRANSFER),
+    a("InitiateAttendedTransfer", true, TRANSFER),
+    a("CompleteAttendedTransfer", true, ON_CALL),
+    a("CancelAttendedTransfer", true, ON_CALL),
     // call detail record (ContactId + InstanceId only)
-    a("GetCallDetailRecord", false),
-    // transfer dialog directory: skill groups, agents and their live states
-    a("ListSkillGroups", false),
-    a("ListBriefSkillGroups", false),
-    a("ListRealtimeAgentStates", false),
-    a("ListUsers", false),
+    a("GetCallDetailRecord", false, &["ContactId"]),
+    // sign-in skill groups and the transfer dialog's directory
+    a("ListSkillGroups", false, PAGE),
+    a("ListRealtimeAgentStates", false, PAGE),
 ];
 
 pub fn lookup(action: &str) -> Option<ActionSpec> {
@@ -78,6 +88,8 @@ pub enum ParamError {
     BadRequest(String),
     /// `UserId`/`InstanceId` names someone else.
     Permission(String),
+    /// A parameter this action does not take through the bridge.
+    Unknown(String),
 }
 
 /// Turn the browser's JSON object into CCC query parameters, pinning identity.
@@ -86,7 +98,8 @@ pub enum ParamError {
 ///   arrays and objects JSON-stringified (CCC expects e.g. `SignedSkillGroupIdList` as a
 ///   JSON-array string);
 /// * `UserId` / `InstanceId` (any letter case) must equal the session's, and are then set by
-///   the bridge itself (`UserId` only for actions that take it).
+///   the bridge itself (`UserId` only for actions that take it);
+/// * any other name must be one of `spec.params`, in that exact spelling.
 pub fn build_params(
     spec: ActionSpec,
     body: &[u8],
@@ -127,6 +140,9 @@ pub fn build_params(
             }
             continue; // set below by the bridge
         }
+        if !spec.params.contains(&k.as_str()) {
+            return Err(ParamError::Unknown(format!("parameter {k} is not allowed for {}", spec.name)));
+        }
         let s = match v {
             Value::Null => continue,
             Value::String(s) => s,
@@ -143,6 +159,40 @@ pub fn build_params(
     Ok(out)
 }
 
+/// The parameters that name a call or a leg, and which kind of id each is: the bridge only
+/// forwards ids that CCC's answers showed this agent.
+pub fn bound_ids(params: &[(String, String)]) -> impl Iterator<Item = (IdKind, &str, &str)> {
+    params.iter().filter_map(|(k, v)| {
+        let kind = match k.as_str() {
+            "JobId" | "ContactId" => IdKind::Job,
+            "ChannelId" => IdKind::Channel,
+            _ => return None,
+        };
+        // An empty id names nothing; CCC refuses it with its own error the toolbar knows.
+        (!v.is_empty()).then_some((kind, k.as_str(), v.as_str()))
+    })
+}
+
+/// The number an action dials (MakeCall's `Callee`, a transfer's `Transferee` unless it is an
+/// agent, a skill group or an IVR flow), for the optional dial policy.
+pub fn dialled_number<'a>(action: &str, params: &'a [(String, String)]) -> Option<&'a str> {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    match action {
+        "MakeCall" => get("Callee"),
+        "BlindTransfer" | "InitiateAttendedTransfer" => match get("TransfereeType") {
+            Some("AGENT" | "SKILL_GROUP" | "IVR") => None,
+            // EXTERNAL, EXTERNAL_NUMBER, or absent (CCC then guesses from the value).
+            _ => get("Transferee"),
+        },
+        _ => None,
+    }
+}
+
+/// Whether the dial policy lets `number` through: no prefixes = no policy.
+pub fn may_dial(prefixes: &[String], number: &str) -> bool {
+    prefixes.is_empty() || prefixes.iter().any(|p| number.starts_with(p.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,13 +204,16 @@ mod tests {
     #[test]
     fn converts_values_and_pins_identity() {
         let spec = lookup("SignInGroup").unwrap();
-        let body =
-            br#"{"DeviceId":"d","SignedSkillGroupIdList":["a@x","b@x"],"Additivity":true,"N":30,"Z":null}"#;
+        let body = br#"{"DeviceId":"d","SignedSkillGroupIdList":["a@x","b@x"]}"#;
         let p = build_params(spec, body, "u@x", "x").unwrap();
         assert_eq!(get(&p, "SignedSkillGroupIdList"), Some(r#"["a@x","b@x"]"#));
-        assert_eq!(get(&p, "Additivity"), Some("true"));
-        assert_eq!(get(&p, "N"), Some("30"));
-        assert_eq!(get(&p, "Z"), None);
+        let spec = lookup("ListSkillGroups").unwrap();
+        let p = build_params(spec, br#"{"PageNumber":1,"PageSize":null}"#, "u@x", "x").unwrap();
+        assert_eq!(get(&p, "PageNumber"), Some("1"));
+        assert_eq!(get(&p, "PageSize"), None);
+        let spec = lookup("TakeBreak").unwrap();
+        let p = build_params(spec, br#"{"Code":true}"#, "u@x", "x").unwrap();
+        assert_eq!(get(&p, "Code"), Some("true"));
         assert_eq!(get(&p, "UserId"), Some("u@x"));
         assert_eq!(get(&p, "InstanceId"), Some("x"));
     }
@@ -182,6 +235,45 @@ mod tests {
         ));
         assert!(matches!(build_params(spec, br#"[1]"#, "u@x", "x"), Err(ParamError::BadRequest(_))));
         assert!(build_params(spec, br#"{"UserId":"u@x"}"#, "u@x", "x").is_ok());
+    }
+
+    #[test]
+    fn refuses_parameters_the_action_does_not_take() {
+        let spec = lookup("BlindTransfer").unwrap();
+        for body in [r#"{"JobId":"j","Transferor":"x"}"#, r#"{"jobid":"j"}"#, r#"{"Additivity":false}"#] {
+            assert!(
+                matches!(build_params(spec, body.as_bytes(), "u@x", "x"), Err(ParamError::Unknown(_))),
+                "{body}"
+            );
+        }
+        let spec = lookup("ReleaseCall").unwrap();
+        assert!(matches!(
+            build_params(spec, br#"{"JobId":"j","ChannelId":"c"}"#, "u@x", "x"),
+            Err(ParamError::Unknown(_))
+        ));
+        for gone in ["ListUsers", "ListBriefSkillGroups", "MonitorCall", "GetLoginDetails"] {
+            assert!(lookup(gone).is_none(), "{gone}");
+        }
+    }
+
+    #[test]
+    fn ids_and_dialled_numbers() {
+        let p = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let params = p(&[("JobId", "j"), ("ChannelId", "c"), ("ContactId", ""), ("DeviceId", "d")]);
+        let ids: Vec<_> = bound_ids(&params).collect();
+        assert_eq!(ids, [(IdKind::Job, "JobId", "j"), (IdKind::Channel, "ChannelId", "c")]);
+        assert_eq!(dialled_number("MakeCall", &p(&[("Callee", "139")])), Some("139"));
+        let agent = p(&[("Transferee", "a@x"), ("TransfereeType", "AGENT")]);
+        assert_eq!(dialled_number("BlindTransfer", &agent), None);
+        let ext = p(&[("Transferee", "139"), ("TransfereeType", "EXTERNAL_NUMBER")]);
+        assert_eq!(dialled_number("InitiateAttendedTransfer", &ext), Some("139"));
+        assert_eq!(dialled_number("BlindTransfer", &p(&[("Transferee", "139")])), Some("139"));
+        assert!(may_dial(&[], "00999"));
+        let prefixes = vec!["010".to_string(), "+8610".to_string()];
+        assert!(may_dial(&prefixes, "01012345678"));
+        assert!(!may_dial(&prefixes, "00999"));
     }
 
     #[test]

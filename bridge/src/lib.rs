@@ -3,20 +3,23 @@
 //! The browser toolbar posts agent actions to `/ccc/api?action=<Action>`; the bridge
 //! authenticates the agent, pins `UserId`/`InstanceId` to that agent, signs the call with the
 //! site's AccessKey (which never reaches the browser) and forwards it to CCC, returning CCC's
-//! JSON unchanged. See README.md for the contract.
+//! JSON unchanged except for other agents' personal fields. See README.md for the contract.
 
 pub mod actions;
+pub mod answers;
 pub mod auth;
 pub mod config;
 pub mod server;
 pub mod signer;
+pub mod store;
 
 use std::sync::Arc;
 
 pub use config::{parse_serve, ServeOptions, Settings};
 pub use server::{router, AppState, LogSink};
 
-/// Bind and serve until `shutdown` resolves. Returns the bound address via `on_bound`.
+/// Serve on `listener` until `shutdown` resolves. The peer address of each connection is kept
+/// (per-address login limits).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
@@ -24,5 +27,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state, static_dir.as_deref());
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
