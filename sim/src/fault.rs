@@ -7,29 +7,19 @@
 //! An action fault with a `match` is carried out just before the matching request runs.
 
 use crate::model::{DropStage, Fault, FaultKind};
-use crate::{ccc, now_ms, params, vendor, App, SharedApp};
+use crate::request::{self, body_value, path_agent, FaultTag};
+use crate::{now_ms, App, SharedApp};
 use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// Request extension: the fault this request hit, for the handler's `/sim/requests` entry.
-#[derive(Debug, Clone, Copy)]
-pub struct FaultTag(pub FaultKind);
-
 const BODY_LIMIT: usize = 4 << 20;
-
-/// The `{agentid}` segment of a Huawei vendor path.
-pub(crate) fn path_agent(path: &str) -> Option<String> {
-    let rest = path.strip_prefix(vendor::PREFIX)?;
-    rest.split('/').filter(|s| !s.is_empty()).nth(1).map(params::percent_decode)
-}
 
 /// The text a fault's `match` is looked for in: path and query; for CCC also the action
 /// (`x-acs-action` header) and the form body (`Action=...`).
@@ -52,17 +42,9 @@ fn subject(req: &Request, huawei: bool, body: &[u8]) -> String {
     s
 }
 
-/// The `/sim/requests` text of a body: null when empty, JSON when it parses, else the text.
-fn body_value(body: &[u8]) -> Value {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Value::Null;
-    }
-    serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
-}
-
 pub async fn layer(State(app): State<SharedApp>, req: Request, next: Next) -> Response {
-    let huawei = req.uri().path().starts_with(vendor::PREFIX);
-    if !(huawei || ccc::is_ccc(&req)) || !app.lock().faults.any_for_requests() {
+    let huawei = request::is_huawei(req.uri().path());
+    if !(huawei || request::is_ccc(&req)) || !app.lock().faults.any_for_requests() {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

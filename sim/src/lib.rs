@@ -9,6 +9,8 @@
 //! * `ccc` — RPC requests to `/` (`Action=...`), signature checks, CCC envelopes.
 //! * `control` — `/sim/...`, the JSON API tests and the demo use to drive calls.
 //! * `fault` — fault injection in front of the vendor API (`/sim/fault`).
+//! * `request` — what those layers share about one vendor request (dialect, agent, fault tag,
+//!   logged body), so that they depend on it and never on each other.
 //!
 //! In-process use (tests):
 //! ```no_run
@@ -27,6 +29,7 @@ pub mod crypto;
 mod fault;
 pub mod model;
 mod params;
+mod request;
 mod vendor;
 
 use axum::Router;
@@ -142,7 +145,7 @@ async fn ccc_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if ccc::is_ccc(&req) {
+    if request::is_ccc(&req) {
         ccc::handle(app, req).await
     } else {
         next.run(req).await

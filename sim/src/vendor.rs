@@ -7,8 +7,8 @@
 
 use crate::codes::{self, Fail};
 use crate::config::{EmptyPollEvent, ErrorResult};
-use crate::fault::{path_agent, FaultTag};
 use crate::model::{PollStep, QueuedEvent};
+use crate::request::{path_agent, FaultTag, HUAWEI_PREFIX};
 use crate::{params, App, SharedApp};
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
@@ -18,8 +18,6 @@ use axum::routing::any;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-pub const PREFIX: &str = "/agentgateway/resource/";
 
 pub fn routes() -> Router<SharedApp> {
     Router::new().route("/agentgateway/resource/{*rest}", any(handle))
@@ -194,7 +192,7 @@ async fn handle(
     };
     let fail = |f: Fail| respond(error_body(&f, error_style), None);
 
-    let rest = path.strip_prefix(PREFIX).unwrap_or("");
+    let rest = path.strip_prefix(HUAWEI_PREFIX).unwrap_or("");
     let decoded: Vec<String> =
         rest.split('/').filter(|s| !s.is_empty()).map(params::percent_decode).collect();
     let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();

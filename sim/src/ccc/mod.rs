@@ -1,19 +1,21 @@
 //! The Alibaba Cloud CCC OpenAPI 2020-07-01 dialect: RPC-style requests to `/`.
 //!
-//! A request to `/` is CCC when it carries `Action` (query or form) or an `x-acs-action` header,
-//! or is a POST; everything else at `/` goes on to the static files. Parameters come from the
-//! query string and from an `application/x-www-form-urlencoded` body. The signature is checked
-//! (V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1, see [`sign`]) against the configured test AccessKey,
-//! the request is logged for `/sim/requests`, and the action runs against the shared model.
+//! A request to `/` is CCC (`request::is_ccc`) when it carries `Action` in the query or an
+//! `x-acs-action` header, or is a POST; everything else at `/` goes on to the static files.
+//! Parameters come from the query string and from an `application/x-www-form-urlencoded` body.
+//! The signature is checked (V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1, see [`sign`]) against the
+//! configured test AccessKey, the request is logged for `/sim/requests`, and the action runs
+//! against the shared model.
 //! Answers use CCC's envelope with the HTTP status equal to `HttpStatusCode`.
 
 pub mod sign;
 
 use crate::model::ccc::CccFail;
+use crate::request::{body_value, FaultTag};
 use crate::{params, App, SharedApp};
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -35,15 +37,6 @@ const PROTOCOL_PARAMS: [&str; 10] = [
     "AccessKeyId",
     "SecurityToken",
 ];
-
-/// Is this request for the CCC dialect?
-pub fn is_ccc(req: &Request) -> bool {
-    if req.uri().path() != "/" {
-        return false;
-    }
-    let has_action = params::query_pairs(req.uri().query().unwrap_or("")).iter().any(|(k, _)| k == "Action");
-    has_action || req.headers().contains_key("x-acs-action") || req.method() == Method::POST
-}
 
 fn is_form(headers: &HeaderMap, body: &[u8]) -> bool {
     match headers.get("content-type").and_then(|v| v.to_str().ok()) {
@@ -76,7 +69,7 @@ fn error_response(fail: &CccFail, request_id: String) -> Response {
 
 pub async fn handle(app: SharedApp, req: Request) -> Response {
     let now = app.now();
-    let tag = req.extensions().get::<crate::fault::FaultTag>().map(|t| t.0);
+    let tag = req.extensions().get::<FaultTag>().map(|t| t.0);
     let (parts, body) = req.into_parts();
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
     let method = parts.method.as_str().to_string();
@@ -124,16 +117,11 @@ pub async fn handle(app: SharedApp, req: Request) -> Response {
         Err((None, _)) => Value::Null,
     };
 
-    let body_value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()))
-    };
     let rid = request_id(&fixed_id);
     let mut out = Vec::new();
     let outcome: Result<Option<Value>, CccFail> = {
         let mut sim = app.lock();
-        let seq = sim.record_request(now, &method, parts.uri.path(), &raw_query, None, body_value);
+        let seq = sim.record_request(now, &method, parts.uri.path(), &raw_query, None, body_value(&body));
         if let Some(kind) = tag.or_else(|| sim.faults.observed_by(None)) {
             sim.tag_request(seq, kind);
         }

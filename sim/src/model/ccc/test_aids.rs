@@ -1,0 +1,74 @@
+//! Test aids (`/sim/ccc/...`): the ids the next jobs, channels and contexts take, and fields
+//! set over a channel or a call record where the seeds show values no simulated event makes.
+
+use crate::model::Sim;
+use serde_json::{json, Value};
+
+impl Sim {
+    /// `POST /sim/ccc/next`: ids the next jobs/channels take and the next ContextId.
+    pub fn ccc_set_next(&mut self, v: &Value) -> Result<Value, String> {
+        let obj = v.as_object().ok_or("expected a JSON object")?;
+        for key in obj.keys() {
+            if !["jobIds", "channelIds", "contextId"].contains(&key.as_str()) {
+                return Err(format!("unknown key `{key}`"));
+            }
+        }
+        if let Some(ids) = obj.get("jobIds") {
+            let ids = ids.as_array().ok_or("jobIds must be a list of strings")?;
+            self.ccc.next_job_ids = ids
+                .iter()
+                .map(|i| i.as_str().map(str::to_string).ok_or("jobIds must be strings"))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(ids) = obj.get("channelIds") {
+            let ids = ids.as_array().ok_or("channelIds must be a list")?;
+            self.ccc.next_channel_ids = ids
+                .iter()
+                .map(|i| match i {
+                    Value::Null => Ok(None),
+                    Value::String(s) => Ok(Some(s.clone())),
+                    _ => Err("channelIds must be strings or null"),
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(c) = obj.get("contextId") {
+            let c = c.as_u64().filter(|c| *c >= 1).ok_or("contextId must be a positive integer")?;
+            self.ccc.context = c - 1;
+        }
+        Ok(json!({
+            "jobIds": self.ccc.next_job_ids,
+            "channelIds": self.ccc.next_channel_ids,
+            "contextId": self.ccc.context + 1,
+        }))
+    }
+
+    /// `POST /sim/ccc/channel {jobId, channelId, set}`: overrides fields of a channel as CCC
+    /// answers show it (test aid for the seed's placeholder values).
+    pub fn ccc_patch_channel(&mut self, v: &Value) -> Result<Value, String> {
+        let job_id = v.get("jobId").and_then(Value::as_str).ok_or("jobId is required")?;
+        let ch_id = v.get("channelId").and_then(Value::as_str).ok_or("channelId is required")?;
+        let set = v.get("set").and_then(Value::as_object).ok_or("set must be an object")?;
+        let job = self.ccc.jobs.values_mut().find(|j| j.job_id == job_id).ok_or("unknown jobId")?;
+        let jid = job.job_id.clone();
+        let ch = job
+            .channels
+            .iter_mut()
+            .find(|c| c.id == ch_id || c.visible_id() == ch_id)
+            .ok_or("unknown channelId")?;
+        for (k, val) in set {
+            ch.overrides.insert(k.clone(), val.clone());
+        }
+        Ok(ch.to_json(&jid))
+    }
+
+    /// `POST /sim/ccc/cdr {contactId, set}`: fields merged over the call record (null removes).
+    pub fn ccc_patch_cdr(&mut self, v: &Value) -> Result<Value, String> {
+        let id = v.get("contactId").and_then(Value::as_str).ok_or("contactId is required")?;
+        let set = v.get("set").and_then(Value::as_object).ok_or("set must be an object")?;
+        let job = self.ccc.jobs.values_mut().find(|j| j.job_id == id).ok_or("unknown contactId")?;
+        for (k, val) in set {
+            job.cdr_patch.insert(k.clone(), val.clone());
+        }
+        Ok(json!({"ok": true}))
+    }
+}
