@@ -13,12 +13,74 @@ pub enum Vendor {
     Aliyun,
 }
 
+/// What the deployment allows, from its `agentbar.json` (served next to the toolbar, so only
+/// whoever deploys the toolbar decides it; a link cannot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// Host pages allowed to embed the toolbar and command it (docs/EMBEDDING.md).
+    pub embed_origins: Vec<String>,
+    /// Gateways the toolbar may send an agent's password to; the first is the default. ""
+    /// is this page's own origin (a reverse proxy forwards to the real gateway).
+    pub gateways: Vec<String>,
+}
+
+impl Default for Deployment {
+    /// Nothing allowed but the page's own origin: what a missing or broken file means.
+    fn default() -> Self {
+        Deployment { embed_origins: Vec::new(), gateways: vec![String::new()] }
+    }
+}
+
+impl Deployment {
+    /// Reads `agentbar.json`. Unknown keys are ignored; a key of the wrong type is an error.
+    pub fn parse(text: &str) -> Result<Deployment, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let list = |key: &str| -> Result<Option<Vec<String>>, String> {
+            match v.get(key) {
+                None => Ok(None),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(|s| s.trim_end_matches('/').to_string())
+                            .ok_or(format!("{key}: not a string"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
+                Some(_) => Err(format!("{key}: not a list")),
+            }
+        };
+        let mut d = Deployment::default();
+        if let Some(origins) = list("embedOrigins")? {
+            d.embed_origins = origins;
+        }
+        if let Some(gateways) = list("gateways")?.filter(|g| !g.is_empty()) {
+            d.gateways = gateways;
+        }
+        Ok(d)
+    }
+
+    /// The gateway a link asks for, if the deployment lists it; else the default, and the
+    /// refused value so the agent can be told.
+    pub fn gateway(&self, requested: Option<&str>) -> (String, Option<String>) {
+        let default = self.gateways.first().cloned().unwrap_or_default();
+        match requested.map(|r| r.trim_end_matches('/')) {
+            None => (default, None),
+            Some(r) if self.gateways.iter().any(|g| g == r) => (r.to_string(), None),
+            Some(r) => (default, Some(r.to_string())),
+        }
+    }
+}
+
 /// The toolbar's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The gateway's origin; empty means this page's origin (a reverse proxy forwards
     /// `/agentgateway/` to the CC-Gateway, so `Set-GUID` is readable and no CORS is needed).
+    /// Only a gateway the deployment lists (`Deployment::gateway`).
     pub gateway: String,
+    /// A `gateway` the link asked for that the deployment does not list (refused).
+    pub refused_gateway: Option<String>,
     /// Pre-filled sign-in fields.
     pub agent_id: String,
     pub phone: String,
@@ -38,6 +100,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             gateway: String::new(),
+            refused_gateway: None,
             agent_id: String::new(),
             phone: String::new(),
             lang: None,
@@ -58,11 +121,15 @@ impl Config {
     /// Reads `gateway`, `agent`, `phone`, `lang`, `busyReasons` (`200:Lunch;201:Training`),
     /// `vendor` (`huawei` or `aliyun`), `skillGroups` and `pollMs`.
     /// Unknown keys are ignored; bad values keep the default.
-    pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Config {
+    pub fn from_params<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        deployment: &Deployment,
+    ) -> Config {
         let mut c = Config::default();
+        let mut requested_gateway = None;
         for (key, value) in params {
             match key {
-                "gateway" => c.gateway = value.trim_end_matches('/').to_string(),
+                "gateway" => requested_gateway = Some(value),
                 "agent" => c.agent_id = value.to_string(),
                 "phone" => c.phone = value.to_string(),
                 "lang" => c.lang = Some(Lang::from_tag(value)),
@@ -95,6 +162,7 @@ impl Config {
                 _ => {}
             }
         }
+        (c.gateway, c.refused_gateway) = deployment.gateway(requested_gateway);
         c
     }
 }
@@ -105,23 +173,55 @@ mod tests {
 
     #[test]
     fn params_override_defaults_and_bad_values_are_ignored() {
-        let c = Config::from_params([
-            ("gateway", "https://gw.example:8043/"),
-            ("agent", "101"),
-            ("busyReasons", "200:Lunch;999:Bad;x:y;201: Coaching "),
-            ("lang", "zh-CN"),
-            ("other", "1"),
-        ]);
+        let deployment =
+            Deployment { gateways: vec!["".into(), "https://gw.example:8043".into()], ..Default::default() };
+        let c = Config::from_params(
+            [
+                ("agent", "101"),
+                ("busyReasons", "200:Lunch;999:Bad;x:y;201: Coaching "),
+                ("lang", "zh-CN"),
+                ("gateway", "https://gw.example:8043/"),
+                ("other", "1"),
+            ],
+            &deployment,
+        );
         assert_eq!(c.gateway, "https://gw.example:8043");
         assert_eq!(c.agent_id, "101");
         assert_eq!(c.busy_reasons, vec![(200, "Lunch".into()), (201, "Coaching".into())]);
         assert_eq!(c.lang, Some(Lang::Zh));
-        assert_eq!(Config::from_params([("busyReasons", "")]).busy_reasons, Config::default().busy_reasons);
-        let c = Config::from_params([
-            ("vendor", "aliyun"),
-            ("skillGroups", "sg1@ccc, sg2@ccc"),
-            ("pollMs", "10"),
-        ]);
+        let none = Deployment::default();
+        assert_eq!(
+            Config::from_params([("busyReasons", "")], &none).busy_reasons,
+            Config::default().busy_reasons
+        );
+        let c = Config::from_params(
+            [("vendor", "aliyun"), ("skillGroups", "sg1@ccc, sg2@ccc"), ("pollMs", "10")],
+            &none,
+        );
         assert_eq!((c.vendor, c.skill_groups.len(), c.poll_ms), (Vendor::Aliyun, 2, 250));
+    }
+
+    #[test]
+    fn a_link_picks_a_gateway_only_among_the_deployments() {
+        let d = Deployment::parse(
+            r#"{"embedOrigins": ["https://crm.example"], "gateways": ["", "https://gw2.example/"]}"#,
+        )
+        .unwrap();
+        assert_eq!(d.embed_origins, ["https://crm.example"]);
+        let gw = |p: &str| {
+            let c = Config::from_params([("gateway", p)], &d);
+            (c.gateway, c.refused_gateway)
+        };
+        assert_eq!(gw("https://gw2.example"), ("https://gw2.example".into(), None));
+        assert_eq!(gw("https://evil.example"), (String::new(), Some("https://evil.example".into())));
+        assert_eq!(
+            gw("https://gw2.example.evil.example"),
+            (String::new(), Some("https://gw2.example.evil.example".into()))
+        );
+        assert_eq!(Config::from_params([], &d).gateway, "");
+        // A missing or broken file allows only the page's own origin.
+        assert!(Deployment::parse("{").is_err());
+        assert_eq!(Deployment::default().gateway(Some("https://x")).0, "");
+        assert!(Deployment::parse(r#"{"gateways": "https://x"}"#).is_err());
     }
 }

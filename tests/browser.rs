@@ -40,7 +40,7 @@ fn ringing_session(caller: &str) -> Session {
 
 /// Mounts the ringing banner for a session into a fresh element.
 fn mount_banner(session: Session, lang: Lang) -> (Toolbar, web_sys::HtmlElement) {
-    let toolbar = Toolbar::new(Config::default(), lang);
+    let toolbar = Toolbar::new(Config::default(), Default::default(), lang);
     toolbar.session.set(session);
     let host: web_sys::HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();

@@ -220,3 +220,110 @@ test('two tabs: only one polls; the other mirrors and forwards; closing the hold
   await expect(second.getByTestId('phone-elsewhere')).toBeVisible();
   await expect(third.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
 });
+
+// Issue 12: what the embedding API and the tabs must not let through.
+
+test('after sign-out, a new host page replaying from seq 0 sees no earlier caller', async ({ context, sim, host }) => {
+  const page = await context.newPage();
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = await signInInFrame(page);
+  const callid = await sim.offer({ caller: '13855550001' });
+  await expect(page.getByTestId('event-log').locator('li[data-type="call.ringing"]')).toBeVisible();
+  await bar.getByTestId('answer').click();
+  await sim.control('customer-hangup', { callid });
+  await expect(bar.getByTestId('call-panel')).toBeHidden();
+  await bar.getByTestId('signout').click();
+  await expect(bar.getByTestId('signin-form')).toBeVisible();
+  await page.close();
+
+  // Another CRM page in the same browser asks for everything since seq 0.
+  const next = await context.newPage();
+  await next.goto(crmUrl(host, sim));
+  await expect(next.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const replay = await next.evaluate(async () => {
+    const client = (document.querySelector('agent-bar') as any).client;
+    const seen: unknown[] = [];
+    client.on('*', (payload: unknown) => seen.push(payload));
+    const reply = await client._request('subscribe', { since: 0 });
+    return { reply, seen: JSON.stringify(seen) };
+  });
+  expect(JSON.stringify(replay.reply)).not.toContain('13855550001');
+  expect(replay.seen).not.toContain('13855550001');
+  expect(replay.reply.replayed ?? 0).toBe(0);
+});
+
+test('a crafted ?gateway= link cannot send the password elsewhere', async ({ page, sim }) => {
+  // A listener standing in for the attacker's server: it must receive nothing.
+  const { createServer } = await import('node:http');
+  let hits = 0;
+  const evil = createServer((_, res) => {
+    hits++;
+    res.end('{}');
+  });
+  const port = await freePort();
+  await new Promise<void>((ok) => evil.listen(port, '127.0.0.1', ok));
+  try {
+    await page.goto(`${sim.url}/?lang=en&gateway=${encodeURIComponent(`http://127.0.0.1:${port}`)}`);
+    await expect(page.getByTestId('error-message')).toContainText('does not allow');
+    await page.getByTestId('signin-agent').fill('101');
+    await page.getByTestId('signin-password').fill('agent123');
+    await page.getByTestId('signin-phone').fill('70001');
+    await page.getByTestId('signin-submit').click();
+    await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+    expect(hits).toBe(0);
+    expect((await sim.requests()).filter((r) => /onlineagent\/101$/.test(r.path))).toHaveLength(1);
+  } finally {
+    evil.close();
+  }
+});
+
+test('no password crosses the tab channel: a follower tab signs in by taking the phone', async ({ context, sim }) => {
+  await context.addInitScript(() => {
+    (window as any).__tabMessages = [];
+    const post = BroadcastChannel.prototype.postMessage;
+    BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, msg: unknown) {
+      (window as any).__tabMessages.push(String(msg));
+      return post.call(this, msg);
+    };
+  });
+  const url = `${sim.url}/?lang=en`;
+  const first = await context.newPage();
+  await first.goto(url);
+  await expect(first.getByTestId('signin-form')).toBeVisible();
+  const second = await context.newPage();
+  await second.goto(url);
+  await expect(second.getByTestId('phone-elsewhere')).toBeVisible();
+  await second.getByTestId('signin-agent').fill('101');
+  await second.getByTestId('signin-password').fill('s3cret-agent123');
+  await second.getByTestId('signin-phone').fill('70001');
+  await second.getByTestId('signin-submit').click();
+  await expect(second.getByTestId('phone-elsewhere')).toBeHidden();
+  await expect(second.getByTestId('error-message')).toContainText('100-004');
+  const sent = [...(await first.evaluate(() => (window as any).__tabMessages)), ...(await second.evaluate(() => (window as any).__tabMessages))];
+  expect(sent.length).toBeGreaterThan(0);
+  expect(sent.join('\n')).not.toContain('s3cret-agent123');
+  const signIns = (await sim.requests()).filter((r) => /onlineagent\/101$/.test(r.path));
+  expect(signIns.map((r) => r.body.password)).toStrictEqual(['s3cret-agent123']);
+});
+
+test('a host page embedding a follower tab gets the reply to its command, by id', async ({ context, sim, host }) => {
+  const first = await context.newPage();
+  await first.goto(crmUrl(host, sim));
+  await expect(first.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  await signInInFrame(first);
+  const second = await context.newPage();
+  await second.goto(crmUrl(host, sim));
+  await expect(second.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  await expect(second.frameLocator('agent-bar iframe').getByTestId('phone-elsewhere')).toBeVisible();
+  const outcome = await second.evaluate(() =>
+    (document.querySelector('agent-bar') as any).client.dial('13800000002').then((r: unknown) => ({ ok: r }), (e: any) => ({ error: e.code })),
+  );
+  expect(outcome).toMatchObject({ ok: { ok: true } });
+  expect((await sim.requests()).filter((r) => r.path.endsWith('/callout'))).toHaveLength(1);
+  // A refused command is answered too, not left to time out.
+  const refused = await second.evaluate(() =>
+    (document.querySelector('agent-bar') as any).client.answer().then(() => null, (e: any) => e.code),
+  );
+  expect(refused).toBe('not_allowed');
+});

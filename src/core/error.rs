@@ -1,7 +1,7 @@
 //! Gateway errors, classified so the state machine can react without knowing the vendor.
 
 /// What a vendor error code means for the toolbar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// The gateway no longer knows this session (stale Guid, signed out elsewhere).
     SessionLost,
@@ -28,7 +28,7 @@ pub enum ErrorKind {
 
 /// A failed request: the classification plus the vendor's own code and text, which always
 /// reach the agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GatewayError {
     pub kind: ErrorKind,
     pub code: String,

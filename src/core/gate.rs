@@ -7,7 +7,7 @@ use super::model::{AgentState, CallPhase, Pending, Session};
 use super::step::Intent;
 
 /// Why an intent was not sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Refusal {
     /// The agent's state (or the vendor) does not allow it now.
     NotAllowed,

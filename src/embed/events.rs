@@ -128,6 +128,22 @@ pub struct Journal {
     pub events: VecDeque<Envelope>,
 }
 
+/// The journal as a reload keeps it: whose session it belongs to, and its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredJournal {
+    pub agent: String,
+    pub journal: Journal,
+}
+
+impl StoredJournal {
+    /// The journal, when it belongs to the signed-in agent of `session`: another agent's (or a
+    /// signed-out toolbar's) callers are never replayed.
+    pub fn into_journal_for(self, session: &Session) -> Option<Journal> {
+        (session.agent.is_signed_in() && !self.agent.is_empty() && self.agent == session.agent_id)
+            .then_some(self.journal)
+    }
+}
+
 /// How many events the journal keeps; an older `since` gets a fresh snapshot instead.
 pub const JOURNAL_CAPACITY: usize = 200;
 
@@ -225,6 +241,20 @@ mod tests {
             host_events(&prev, &s, 50_000).into_iter().find(|(k, _)| *k == "call.ended").expect("ended");
         assert_eq!(ended.1["disposition"], "Success");
         assert_eq!(ended.1["duration"], 49);
+    }
+
+    #[test]
+    fn a_stored_journal_is_replayed_only_to_its_own_agent_signed_in() {
+        let mut j = Journal::default();
+        j.push(Envelope::new("call.ringing", "e1".into(), 1, json!({"caller": "13800000000"})));
+        let stored = StoredJournal { agent: "101".into(), journal: j };
+        let mut s = ready();
+        assert!(stored.clone().into_journal_for(&s).is_some());
+        s.agent_id = "102".into();
+        assert!(stored.clone().into_journal_for(&s).is_none(), "another agent");
+        s.agent_id = "101".into();
+        s.agent = AgentState::SignedOut { reason: None };
+        assert!(stored.into_journal_for(&s).is_none(), "signed out");
     }
 
     #[test]

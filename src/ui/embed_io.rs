@@ -58,8 +58,17 @@ fn reply(h: &mut Host, to: &Envelope, kind: &str, payload: Value) {
     post(h, &env);
 }
 
+/// Keeps the journal of a signed-in agent for a reload; a signed-out toolbar keeps none (a new
+/// host page must not be replayed the previous agent's callers).
 fn save_journal(h: &Host) {
-    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(&h.journal)) {
+    let Some(storage) = local_storage() else { return };
+    if !h.last.agent.is_signed_in() {
+        let _ = storage.remove_item(JOURNAL_KEY);
+        return;
+    }
+    let stored =
+        crate::embed::events::StoredJournal { agent: h.last.agent_id.clone(), journal: h.journal.clone() };
+    if let Ok(text) = serde_json::to_string(&stored) {
         let _ = storage.set_item(JOURNAL_KEY, &text);
     }
 }
@@ -71,18 +80,16 @@ pub fn start(tb: Toolbar) {
     if parent == window() {
         return; // not embedded
     }
+    // Only the journal of the agent whose session this page carries on with.
+    let session = tb.session.get_untracked();
     let journal = local_storage()
         .and_then(|s| s.get_item(JOURNAL_KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str::<Journal>(&t).ok())
+        .and_then(|t| serde_json::from_str::<crate::embed::events::StoredJournal>(&t).ok())
+        .and_then(|stored| stored.into_journal_for(&session))
         .unwrap_or_default();
     let host: Shared =
         Rc::new(RefCell::new(Host { journal, last: tb.session.get_untracked(), ..Default::default() }));
-    leptos::task::spawn_local({
-        let host = host.clone();
-        async move {
-            host.borrow_mut().allowlist = load_allowlist().await;
-        }
-    });
+    host.borrow_mut().allowlist = tb.deployment.with_value(|d| d.embed_origins.clone());
     listen(tb, host.clone());
     watch_session(tb, host.clone());
     reply_on_done(tb, host.clone());
@@ -90,16 +97,6 @@ pub fn start(tb: Toolbar) {
     let on_hide = host.clone();
     let handle = window_event_listener(leptos::ev::pagehide, move |_| save_journal(&on_hide.borrow()));
     std::mem::forget(handle); // lives as long as the page
-}
-
-async fn load_allowlist() -> Vec<String> {
-    let Ok(resp) = gloo_net::http::Request::get("agentbar.json").send().await else { return Vec::new() };
-    let Ok(text) = resp.text().await else { return Vec::new() };
-    let Ok(v) = serde_json::from_str::<Value>(&text) else { return Vec::new() };
-    v.get("embedOrigins")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-        .unwrap_or_default()
 }
 
 fn transfer_kind(tb: Toolbar, s: &Session) -> TransferKind {
@@ -230,6 +227,7 @@ fn watch_session(tb: Toolbar, host: Shared) {
         let next = tb.session.get();
         let mut h = host.borrow_mut();
         let events = host_events(&h.last, &next, now_ms());
+        let signed_out = h.last.agent.is_signed_in() && !next.agent.is_signed_in();
         h.last = next;
         for (kind, payload) in events {
             let id = next_id(&mut h);
@@ -237,6 +235,11 @@ fn watch_session(tb: Toolbar, host: Shared) {
             if h.subscribed {
                 post(&h, &env);
             }
+        }
+        // The host saw the sign-out live; nothing of that session is replayed to anyone after.
+        if signed_out {
+            h.journal = Journal::default();
+            save_journal(&h);
         }
     });
 }

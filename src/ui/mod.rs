@@ -36,10 +36,36 @@ use crate::i18n::{Lang, Msg};
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// Reads the configuration from the page URL and mounts the toolbar into `#agentbar`
-/// (or the body when the host page has no such element).
+/// Reads the deployment's `agentbar.json` and the page URL, then mounts the toolbar into
+/// `#agentbar` (or the body when the host page has no such element). The deployment comes first:
+/// it decides which gateways a link may pick and which pages may embed the toolbar.
 pub fn start() {
     console_error_panic_hook::set_once();
+    // Leptos' executor is set up by `mount`; until then a plain wasm-bindgen future.
+    wasm_bindgen_futures::spawn_local(async {
+        let deployment = load_deployment().await;
+        mount(deployment);
+    });
+}
+
+/// `agentbar.json` next to the toolbar; a missing or unreadable file allows nothing but this
+/// page's own origin (and no embedding).
+async fn load_deployment() -> crate::config::Deployment {
+    let text = match gloo_net::http::Request::get("agentbar.json").send().await {
+        Ok(r) if r.ok() => r.text().await.ok(),
+        _ => None,
+    };
+    match text.map(|t| crate::config::Deployment::parse(&t)) {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            crate::net::warn(&format!("agentbar: agentbar.json is not valid ({e}); embedding is off"));
+            Default::default()
+        }
+        None => Default::default(),
+    }
+}
+
+fn mount(deployment: crate::config::Deployment) {
     let search = window().location().search().unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
     let pairs: Vec<(String, String)> =
@@ -47,10 +73,10 @@ pub fn start() {
             .iter()
             .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
             .collect();
-    let config = Config::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let config = Config::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &deployment);
     let lang =
         config.lang.unwrap_or_else(|| Lang::from_tag(&window().navigator().language().unwrap_or_default()));
-    let toolbar = Toolbar::new(config, lang);
+    let toolbar = Toolbar::new(config, deployment, lang);
     let host = document()
         .get_element_by_id("agentbar")
         .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())

@@ -3,10 +3,14 @@
 //! BroadcastChannel and forward their agent's intents to it. "Use the phone here" steals the
 //! lock; when the holder closes, the next tab in the lock's queue takes over with the
 //! remembered session (updateGuid / the bridge cookie), without signing in again.
+//!
+//! No password crosses the channel: a tab that is asked to sign in takes the phone and signs in
+//! itself. Every forwarded intent carries the asking tab's ticket, and its outcome comes back to
+//! that tab (so a host page embedding a follower tab gets its reply).
 
-use super::toolbar::Toolbar;
+use super::toolbar::{Outcome, Ticket, Toolbar};
 use crate::core::step::Intent;
-use crate::core::Session;
+use crate::core::{GatewayError, Refusal, Session};
 use crate::net::warn;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,10 +38,20 @@ enum TabMessage {
     State { session: Box<Session> },
     /// A tab that just opened asks the holder for its state.
     Sync,
-    /// A tab's agent asked for something; the holder carries it out.
-    Intent { intent: Intent },
+    /// A tab's agent asked for something; the holder carries it out. Never a sign-in.
+    Intent { from: String, ticket: Ticket, intent: Intent },
+    /// What became of an intent a tab forwarded.
+    Outcome { to: String, ticket: Ticket, outcome: TabOutcome },
     /// A tab took the phone: the previous holder stops polling.
     Handover { to: String },
+}
+
+/// `Outcome` as it crosses the channel.
+#[derive(Debug, Serialize, Deserialize)]
+enum TabOutcome {
+    Done(Result<serde_json::Value, GatewayError>),
+    Refused(Refusal),
+    Accepted,
 }
 
 struct Tabs {
@@ -45,6 +59,13 @@ struct Tabs {
     channel: web_sys::BroadcastChannel,
     /// Resolving it releases the lock this tab holds.
     release: Option<js_sys::Function>,
+    /// A sign-in asked for here while another tab held the phone: carried out here once this
+    /// tab has it.
+    sign_in: Option<(Ticket, Intent)>,
+    /// Intents this tab forwarded, waiting for their outcome.
+    forwarded: Vec<(Ticket, Intent)>,
+    /// Intents this tab (the holder) carries out for others: its ticket → (tab, their ticket).
+    serving: Vec<(Ticket, String, Ticket)>,
 }
 
 fn post(channel: &web_sys::BroadcastChannel, msg: &TabMessage) {
@@ -62,7 +83,15 @@ pub fn start(tb: Toolbar) -> bool {
         return false;
     }
     let id = format!("tab-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
-    let tabs = Rc::new(RefCell::new(Tabs { id, channel, release: None }));
+    let tabs = Rc::new(RefCell::new(Tabs {
+        id,
+        channel,
+        release: None,
+        sign_in: None,
+        forwarded: Vec::new(),
+        serving: Vec::new(),
+    }));
+    answer_forwarded(tb, tabs.clone());
     // Until the lock is granted this tab is a follower.
     become_follower(tb, &tabs);
     listen(tb, tabs.clone());
@@ -78,22 +107,54 @@ pub fn start(tb: Toolbar) -> bool {
 fn become_follower(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
     tb.stop_polling();
     tb.phone_here.set(false);
-    let channel = tabs.borrow().channel.clone();
-    let forward: Rc<dyn Fn(Intent)> = Rc::new(move |intent| post(&channel, &TabMessage::Intent { intent }));
+    let here = tabs.clone();
+    let forward: Rc<dyn Fn(Ticket, Intent)> = Rc::new(move |ticket, intent| {
+        if matches!(intent, Intent::SignIn { .. }) {
+            // The password stays in this tab: it takes the phone and signs in itself.
+            here.borrow_mut().sign_in = Some((ticket, intent));
+            take_phone(tb, &here);
+            return;
+        }
+        let mut t = here.borrow_mut();
+        t.forwarded.push((ticket, intent.clone()));
+        let from = t.id.clone();
+        post(&t.channel, &TabMessage::Intent { from, ticket, intent });
+    });
     tb.forward.set_value(Some(forward));
 }
 
-fn become_holder(tb: Toolbar) {
+fn become_holder(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
     tb.forward.set_value(None);
     tb.phone_here.set(true);
-    // Carry on with the session another tab (or this page before a reload) had.
-    tb.recover();
+    let sign_in = tabs.borrow_mut().sign_in.take();
+    match sign_in {
+        Some((ticket, intent)) => {
+            let _ = tb.ask_as(ticket, intent);
+        }
+        // Carry on with the session another tab (or this page before a reload) had.
+        None => tb.recover(),
+    }
+}
+
+/// The holder tells a forwarding tab what became of its intent.
+fn answer_forwarded(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
+    tb.on_done(Rc::new(move |ticket: Ticket, _intent: &Intent, outcome: &Outcome| {
+        let mut t = tabs.borrow_mut();
+        let Some(pos) = t.serving.iter().position(|(mine, _, _)| *mine == ticket) else { return };
+        let (_, to, theirs) = t.serving.remove(pos);
+        let outcome = match outcome {
+            Outcome::Done(result) => TabOutcome::Done((*result).clone()),
+            Outcome::Refused(why) => TabOutcome::Refused(*why),
+            Outcome::Accepted => TabOutcome::Accepted,
+        };
+        post(&t.channel, &TabMessage::Outcome { to, ticket: theirs, outcome });
+    }));
 }
 
 fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
     let granted_tabs = tabs.clone();
     let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
-        become_holder(tb);
+        become_holder(tb, &granted_tabs);
         // Held until this tab hands the phone over (or closes).
         js_sys::Promise::new(&mut |resolve, _reject| granted_tabs.borrow_mut().release = Some(resolve))
     });
@@ -112,7 +173,7 @@ fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
             // The lock cannot be had here at all (some embedding contexts refuse Web Locks):
             // this tab keeps its own phone, as a single tab would.
             warn(&format!("agentbar: no phone lock ({err:?}); this tab keeps its own phone"));
-            become_holder(tb);
+            become_holder(tb, &tabs);
         }
     });
     let _ = promise.catch(&on_lost);
@@ -147,7 +208,32 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
                 &tabs.borrow().channel,
                 &TabMessage::State { session: Box::new(tb.session.get_untracked()) },
             ),
-            TabMessage::Intent { intent } if holder => tb.send(intent),
+            TabMessage::Intent { from, ticket, intent }
+                if holder && !matches!(intent, Intent::SignIn { .. }) =>
+            {
+                let mine = tb.reserve_ticket();
+                tabs.borrow_mut().serving.push((mine, from, ticket));
+                let _ = tb.ask_as(mine, intent);
+            }
+            TabMessage::Outcome { to, ticket, outcome } if to == tabs.borrow().id => {
+                let asked = {
+                    let mut t = tabs.borrow_mut();
+                    let pos = t.forwarded.iter().position(|(mine, _)| *mine == ticket);
+                    pos.map(|p| t.forwarded.remove(p).1)
+                };
+                if let Some(intent) = asked {
+                    let result;
+                    let outcome = match outcome {
+                        TabOutcome::Done(r) => {
+                            result = r;
+                            Outcome::Done(&result)
+                        }
+                        TabOutcome::Refused(why) => Outcome::Refused(why),
+                        TabOutcome::Accepted => Outcome::Accepted,
+                    };
+                    tb.tell(ticket, &intent, &outcome);
+                }
+            }
             TabMessage::Handover { to } if holder && to != tabs.borrow().id => {
                 // The other tab takes the phone: stop using the session at once, let the lock go,
                 // and queue again to take over should that tab close.

@@ -2,7 +2,7 @@
 //! carries out its effects (requests, the poll loop, resyncs). Components read slices of the
 //! session through it and send intents to it; they never talk to the network or each other.
 
-use crate::config::{Config, Vendor};
+use crate::config::{Config, Deployment, Vendor};
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::reads::{Plan, Read, ReadPlanner};
 use crate::core::step::{step, Effect, Input, Intent};
@@ -102,6 +102,8 @@ pub struct Toolbar {
     /// Ticks once a second; every timer on screen derives from it (one interval in all).
     pub clock: RwSignal<u64>,
     pub config: StoredValue<Config>,
+    /// What the deployment allows (`agentbar.json`).
+    pub deployment: StoredValue<Deployment>,
     pub vendor: Vendor,
     pub(super) client: StoredValue<GatewayClient, LocalStorage>,
     pub(super) ccc_client: StoredValue<CccClient, LocalStorage>,
@@ -138,8 +140,9 @@ pub struct Toolbar {
     pub stalled: RwSignal<Option<u64>>,
 }
 
-/// Where a tab without the phone sends its agent's intents.
-pub type Forward = std::rc::Rc<dyn Fn(Intent)>;
+/// Where a tab without the phone sends its agent's intents; the outcome comes back under the
+/// same ticket (`Toolbar::tell`).
+pub type Forward = std::rc::Rc<dyn Fn(Ticket, Intent)>;
 
 /// "Use the phone here".
 pub type TakePhone = std::rc::Rc<dyn Fn()>;
@@ -165,11 +168,18 @@ pub type DoneListener = std::rc::Rc<dyn Fn(Ticket, &Intent, &Outcome)>;
 const DIRECTORY_FRESH_MS: u64 = 15_000;
 
 impl Toolbar {
-    pub fn new(config: Config, lang: Lang) -> Toolbar {
+    pub fn new(config: Config, deployment: Deployment, lang: Lang) -> Toolbar {
         let vendor = config.vendor;
         let mut session = Session::default();
         if vendor == Vendor::Aliyun {
             session.supported = crate::vendor::aliyun::supported();
+        }
+        // A link that names a gateway the deployment does not list: the password goes to the
+        // deployment's gateway instead, and the agent is told.
+        if let Some(refused) = &config.refused_gateway {
+            let mut notice = crate::core::model::Notice::error(Msg::GatewayNotAllowed);
+            notice.detail = Some(refused.clone());
+            session.notify(notice);
         }
         Toolbar {
             session: RwSignal::new(session),
@@ -180,6 +190,7 @@ impl Toolbar {
             clock: RwSignal::new(now_ms()),
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
             config: StoredValue::new(config),
+            deployment: StoredValue::new(deployment),
             poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
             saved_guid: StoredValue::new(None),
             done_listeners: StoredValue::new_local(Vec::new()),
@@ -232,7 +243,7 @@ impl Toolbar {
             .unwrap_or(0)
     }
 
-    fn tell(&self, ticket: Ticket, intent: &Intent, outcome: &Outcome) {
+    pub(super) fn tell(&self, ticket: Ticket, intent: &Intent, outcome: &Outcome) {
         let listeners = self.done_listeners.try_get_value().unwrap_or_default();
         for listener in listeners {
             listener(ticket, intent, outcome);
@@ -286,7 +297,7 @@ impl Toolbar {
     pub fn ask_as(&self, ticket: Ticket, intent: Intent) -> Result<(), Refusal> {
         // Another tab holds the phone: it carries out what this tab's agent asks.
         if let Some(forward) = self.forward.try_get_value().flatten() {
-            forward(intent);
+            forward(ticket, intent);
             return Ok(());
         }
         self.apply_for(Input::Intent(intent), Some(ticket)).map_or(Ok(()), Err)
