@@ -5,7 +5,8 @@
 #   ./dev.sh demo    the simulator in demo mode + `trunk serve`; prints the URL to open
 #                    (AGENTBAR_VENDOR=aliyun: Alibaba Cloud CCC through the signing bridge)
 #   ./dev.sh test    every test: fmt, clippy (host + wasm32), cargo test, browser tests, e2e
-#   ./dev.sh bench   benchmark figures (bundle size, latency, cold start, soak) and the fault table
+#   ./dev.sh bench   benchmark figures (bundle size, latency, cold start, soak), fault and attack tables
+#   ./dev.sh attacks the attack table alone (bridge and browser)
 #   ./dev.sh screenshots  the toolbar in each state, into docs/
 #   ./dev.sh setup   only install the tools
 set -euo pipefail
@@ -131,11 +132,12 @@ case "${1:-}" in
   setup) setup ;;
   demo) demo ;;
   test) run_tests ;;
-  bench) setup; build_servers; trunk build --release; node scripts/bench.mjs; node scripts/faults.mjs ;;
+  bench) setup; build_servers; trunk build --release; node scripts/bench.mjs; node scripts/faults.mjs; node scripts/attacks.mjs ;;
+  attacks) setup; build_servers; trunk build --release; node scripts/attacks.mjs ;;
   screenshots)
     setup; build_servers; trunk build --release
     # CJK glyphs for the zh-CN screenshots.
     fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk
     node scripts/screenshots.mjs ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -158,7 +158,12 @@ fn reject_of_a_call_that_is_gone_says_so_and_closes() {
     let mut s = signed_in(true);
     ring(&mut s, "9-9", 10);
     let intent = Intent::Reject { call_id: "9-9".into(), mode: RejectMode::Release };
-    let err = GatewayError { kind: ErrorKind::NoCall, code: "200-002".into(), message: "no call".into() };
+    let err = GatewayError {
+        kind: ErrorKind::NoCall,
+        code: "200-002".into(),
+        message: "no call".into(),
+        retry_after_secs: None,
+    };
     step(&mut s, Input::Done { intent, result: Err(err) }, 11);
     assert!(s.ringing().is_none());
     let notice = s.notice().cloned().expect("a notice");
@@ -218,8 +223,12 @@ fn hold_and_retrieve_refresh_the_hold_list() {
 fn session_loss_signs_out_with_the_reason_and_stops_polling() {
     let mut s = signed_in(true);
     ring(&mut s, "4-1", 10);
-    let err =
-        GatewayError { kind: ErrorKind::SessionLost, code: "100-006".into(), message: "not login".into() };
+    let err = GatewayError {
+        kind: ErrorKind::SessionLost,
+        code: "100-006".into(),
+        message: "not login".into(),
+        retry_after_secs: None,
+    };
     assert_eq!(step(&mut s, Input::SessionLost(err), 20), vec![Effect::StopPolling]);
     let AgentState::SignedOut { reason: Some(n) } = &s.agent else { panic!("{:?}", s.agent) };
     assert_eq!((n.msg, n.code.as_deref()), (Msg::SessionLost, Some("100-006")));
@@ -231,8 +240,12 @@ fn session_loss_signs_out_with_the_reason_and_stops_polling() {
 #[test]
 fn sign_out_during_a_call_is_refused_with_a_clear_message() {
     let mut s = signed_in(true);
-    let err =
-        GatewayError { kind: ErrorKind::SignOutRefused, code: "100-010".into(), message: String::new() };
+    let err = GatewayError {
+        kind: ErrorKind::SignOutRefused,
+        code: "100-010".into(),
+        message: String::new(),
+        retry_after_secs: None,
+    };
     step(&mut s, Input::Done { intent: Intent::SignOut, result: Err(err) }, 20);
     assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignOutInCall));
     assert!(s.agent.is_signed_in());
@@ -249,8 +262,12 @@ fn already_signed_in_offers_force_sign_in() {
         force: false,
         auto_enter_idle: true,
     };
-    let err =
-        GatewayError { kind: ErrorKind::AlreadySignedIn, code: "100-002".into(), message: String::new() };
+    let err = GatewayError {
+        kind: ErrorKind::AlreadySignedIn,
+        code: "100-002".into(),
+        message: String::new(),
+        retry_after_secs: None,
+    };
     step(&mut s, Input::Done { intent, result: Err(err) }, 1);
     assert!(s.offer_force_sign_in);
     assert_eq!(s.notice().map(|n| n.msg), Some(Msg::AlreadySignedIn));

@@ -73,7 +73,12 @@ fn talking(s: &mut Session, callid: &str, now: u64) {
 }
 
 fn no_call(code: &str) -> GatewayError {
-    GatewayError { kind: ErrorKind::NoCall, code: code.into(), message: "no call".into() }
+    GatewayError {
+        kind: ErrorKind::NoCall,
+        code: code.into(),
+        message: "no call".into(),
+        retry_after_secs: None,
+    }
 }
 
 fn summary(id: &str) -> CallSummary {
@@ -313,8 +318,12 @@ fn sign_out_with_a_held_customer_is_not_sent_without_the_agents_confirmation() {
     assert_eq!(s.held().count(), 1);
     // The confirmation names the calls and sends this instead; the gateway decides.
     assert_eq!(request(&mut s, Intent::SignOutLeavingCalls), Ok(()));
-    let refused =
-        GatewayError { kind: ErrorKind::SignOutRefused, code: "100-010".into(), message: String::new() };
+    let refused = GatewayError {
+        kind: ErrorKind::SignOutRefused,
+        code: "100-010".into(),
+        message: String::new(),
+        retry_after_secs: None,
+    };
     step(&mut s, Input::Done { intent: Intent::SignOutLeavingCalls, result: Err(refused) }, 13);
     assert_eq!(s.held().count(), 1, "a refused sign-out keeps the held customer on screen");
     assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignOutInCall));
@@ -323,8 +332,12 @@ fn sign_out_with_a_held_customer_is_not_sent_without_the_agents_confirmation() {
 #[test]
 fn notices_stack_and_are_dismissed_one_by_one() {
     let mut s = signed_in();
-    let fail =
-        |code: &str| GatewayError { kind: ErrorKind::Other, code: code.into(), message: String::new() };
+    let fail = |code: &str| GatewayError {
+        kind: ErrorKind::Other,
+        code: code.into(),
+        message: String::new(),
+        retry_after_secs: None,
+    };
     step(&mut s, Input::Done { intent: Intent::Ready, result: Err(fail("100-001")) }, 1);
     step(&mut s, Input::Done { intent: Intent::EnterWrapUp, result: Err(fail("200-001")) }, 2);
     step(&mut s, Input::Done { intent: Intent::Ready, result: Err(fail("100-001")) }, 3);

@@ -150,7 +150,7 @@ test('a host reload gets the events since its last seq, the toolbar keeps its se
   expect(reqs.some((r) => r.path.endsWith('/onlineagent/101/updateGuid'))).toBe(true);
 });
 
-test('a host origin that is not allowed gets no events and cannot command', async ({ page, sim }) => {
+test('a host origin that is not allowed gets no events and cannot command @attack', async ({ page, sim }) => {
   // Same machine, different origin: localhost is not on the toolbar's allowlist (127.0.0.1:* is).
   const port = await freePort();
   const stranger = new Host('localhost', port);
@@ -223,7 +223,7 @@ test('two tabs: only one polls; the other mirrors and forwards; closing the hold
 
 // Issue 12: what the embedding API and the tabs must not let through.
 
-test('after sign-out, a new host page replaying from seq 0 sees no earlier caller', async ({ context, sim, host }) => {
+test('after sign-out, a new host page replaying from seq 0 sees no earlier caller @attack', async ({ context, sim, host }) => {
   const page = await context.newPage();
   await page.goto(crmUrl(host, sim));
   await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
@@ -253,7 +253,7 @@ test('after sign-out, a new host page replaying from seq 0 sees no earlier calle
   expect(replay.reply.replayed ?? 0).toBe(0);
 });
 
-test('a crafted ?gateway= link cannot send the password elsewhere', async ({ page, sim }) => {
+test('a crafted ?gateway= link cannot send the password elsewhere @attack', async ({ page, sim }) => {
   // A listener standing in for the attacker's server: it must receive nothing.
   const { createServer } = await import('node:http');
   let hits = 0;
@@ -278,7 +278,7 @@ test('a crafted ?gateway= link cannot send the password elsewhere', async ({ pag
   }
 });
 
-test('no password crosses the tab channel: a follower tab signs in by taking the phone', async ({ context, sim }) => {
+test('no password crosses the tab channel: a follower tab signs in by taking the phone @attack', async ({ context, sim }) => {
   await context.addInitScript(() => {
     (window as any).__tabMessages = [];
     const post = BroadcastChannel.prototype.postMessage;

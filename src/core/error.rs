@@ -33,11 +33,19 @@ pub struct GatewayError {
     pub kind: ErrorKind,
     pub code: String,
     pub message: String,
+    /// How long the server asks to wait before trying again (a locked sign-in, throttling).
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl GatewayError {
     /// A transport failure (network down, 5xx, unreadable body), with no vendor code.
     pub fn transport(message: impl Into<String>) -> GatewayError {
-        GatewayError { kind: ErrorKind::Unavailable, code: String::new(), message: message.into() }
+        GatewayError {
+            kind: ErrorKind::Unavailable,
+            code: String::new(),
+            message: message.into(),
+            retry_after_secs: None,
+        }
     }
 }

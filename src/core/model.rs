@@ -138,14 +138,16 @@ pub struct Notice {
     pub detail: Option<String>,
     /// Set when the notice is shown (`Session::notify`); the agent dismisses it by this id.
     pub id: u64,
+    /// The server asked to wait this long before trying again (a locked sign-in).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Notice {
     pub fn error(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Error, msg, code: None, detail: None, id: 0 }
+        Notice { kind: NoticeKind::Error, msg, code: None, detail: None, id: 0, retry_after_secs: None }
     }
     pub fn info(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Info, msg, code: None, detail: None, id: 0 }
+        Notice { kind: NoticeKind::Info, msg, code: None, detail: None, id: 0, retry_after_secs: None }
     }
 }
 

@@ -103,7 +103,7 @@ mod tests {
     use super::*;
 
     fn err(kind: ErrorKind, code: &str) -> GatewayError {
-        GatewayError { kind, code: code.into(), message: String::new() }
+        GatewayError { kind, code: code.into(), message: String::new(), retry_after_secs: None }
     }
 
     #[test]

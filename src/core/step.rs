@@ -865,6 +865,7 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
     let mut notice = Notice::error(Msg::GatewayError);
     notice.code = Some(err.code.clone()).filter(|c| !c.is_empty());
     notice.detail = Some(err.message.clone()).filter(|m| !m.is_empty());
+    notice.retry_after_secs = err.retry_after_secs;
     let mut effects = vec![];
     match (&intent, err.kind) {
         (Intent::SignIn { .. }, ErrorKind::AlreadySignedIn) => {

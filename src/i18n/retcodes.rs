@@ -110,11 +110,54 @@ pub const RETCODES: &[(&str, &str, &str)] = &[
     ("600-005", "技能队列查询失败", "Skill queue query failed"),
 ];
 
+/// Alibaba Cloud CCC codes (seed 000's table, aliyun-ccc.md §4) and the signing bridge's own
+/// (bridge/README.md), `(code, zh-CN, en)`.
+pub const CCC_CODES: &[(&str, &str, &str)] = &[
+    ("Parameter.Blank", "参数不能为空", "A parameter may not be blank"),
+    (
+        "InvalidOperation.ChannelState",
+        "通话线路当前的状态不允许该操作",
+        "The call leg's state does not allow this",
+    ),
+    ("InvalidOperation.UserState", "座席当前的状态不允许该操作", "Your current state does not allow this"),
+    ("NotExists.ChannelId", "通话中不存在指定的线路", "That call leg does not exist in the call"),
+    ("NotExists.InstanceId", "呼叫中心实例不存在", "The contact-center instance does not exist"),
+    ("NotExists.JobId", "指定的通话不存在", "That call does not exist"),
+    ("NotExists.UserId", "座席不存在", "The agent does not exist"),
+    ("NotExists.ContactId", "还没有这个通话的记录", "There is no record of that call (yet)"),
+    ("InternalService.CTI", "呼叫中心内部 CTI 服务错误", "Internal CTI service error in the contact center"),
+    ("Authentication.Failed", "登录名或密码错误", "Wrong login name or password"),
+    ("Unauthorized.Session", "登录已失效,请重新签入", "Your sign-in has expired; sign in again"),
+    ("Unauthorized.Proxy", "代理的凭据被拒绝", "The proxy's credentials were refused"),
+    ("Permission.User", "没有这个座席的权限", "No permission for this agent"),
+    ("Throttling.Login", "登录失败次数过多,暂时锁定", "Too many failed sign-ins: locked for a while"),
+    ("Throttling.LoginBusy", "同时登录的人太多,请稍后重试", "Too many sign-ins at once; try again shortly"),
+    ("Throttling.Session", "操作过于频繁,请稍后再试", "Too many requests at once; try again shortly"),
+    (
+        "Forbidden.Origin",
+        "请求不是来自工具条自己的页面",
+        "The request did not come from the toolbar's own page",
+    ),
+    ("Forbidden.Action", "不允许这个操作", "This action is not allowed"),
+    ("Forbidden.Parameter", "请求含有不允许的参数", "The request carries a parameter that is not allowed"),
+    ("Forbidden.Resource", "这个通话不属于你", "That call is not yours"),
+    (
+        "Forbidden.Destination",
+        "不允许拨打或转接到这个号码",
+        "Calling or transferring to this number is not allowed",
+    ),
+    ("MissingParameter.Action", "请求缺少操作名", "The request names no action"),
+    ("Bridge.ContentType", "请求格式不正确", "The request is not in the expected format"),
+    ("Bridge.BadRequest", "请求格式不正确", "The request is not in the expected format"),
+    ("Bridge.TooLarge", "请求过大", "The request is too large"),
+    ("Bridge.Upstream", "无法连接呼叫中心", "The contact center cannot be reached"),
+];
+
 /// The text for a retcode, when the table has it. Families the reference lists only as
 /// ranges (101 conference, 104 recording, 500 playback, 900 inspection) get a family text.
 pub fn retcode_text(code: &str, lang: Lang) -> Option<&'static str> {
     let pick = |zh: &'static str, en: &'static str| Some(if lang == Lang::Zh { zh } else { en });
-    if let Some(&(_, zh, en)) = RETCODES.iter().find(|(c, _, _)| *c == code) {
+    if let Some(&(_, zh, en)) = RETCODES.iter().chain(CCC_CODES).find(|(c, _, _)| *c == code) {
         return pick(zh, en);
     }
     match code.split('-').next()? {
@@ -129,6 +172,22 @@ pub fn retcode_text(code: &str, lang: Lang) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_ccc_and_bridge_code_has_both_languages() {
+        for (code, zh, en) in CCC_CODES {
+            assert!(!zh.is_empty() && !en.is_empty(), "{code}");
+            assert_eq!(retcode_text(code, Lang::En), Some(*en));
+        }
+        // Seed 000's error table, code by code.
+        for code in
+            "Parameter.Blank InvalidOperation.ChannelState InvalidOperation.UserState NotExists.ChannelId \
+            NotExists.InstanceId NotExists.JobId InternalService.CTI"
+                .split_whitespace()
+        {
+            assert!(retcode_text(code, Lang::Zh).is_some(), "{code}");
+        }
+    }
 
     #[test]
     fn every_code_of_the_reference_has_both_languages() {

@@ -40,6 +40,7 @@ fn envelope(status: u16, text: &str) -> Result<Envelope, GatewayError> {
         kind: ErrorKind::Unavailable,
         code: String::new(),
         message: format!("HTTP {status}: {e}"),
+        retry_after_secs: None,
     })
 }
 

@@ -27,6 +27,9 @@ pub struct Envelope {
     pub params: Value,
     #[serde(default)]
     pub data: Value,
+    /// The bridge's throttling answers: seconds until a retry can succeed.
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub retry_after: Option<u64>,
 }
 
 impl Envelope {

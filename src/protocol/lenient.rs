@@ -44,6 +44,11 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
     })
 }
 
+/// A non-negative integer, number or string; anything else (or a negative) is absent.
+pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(opt_i64(d)?.and_then(|n| u64::try_from(n).ok()))
+}
+
 /// Reads an integer out of any JSON value the way the lenient deserializers do.
 pub fn value_i64(v: &Value) -> Option<i64> {
     match v {

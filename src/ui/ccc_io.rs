@@ -92,6 +92,7 @@ impl Toolbar {
                 kind: ErrorKind::Other,
                 code: "Unsupported".into(),
                 message: String::new(),
+                retry_after_secs: None,
             });
         }
         let mut data = Value::Null;

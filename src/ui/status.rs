@@ -72,6 +72,9 @@ pub fn NoticeBar() -> impl IntoView {
                         <li class=format!("ab-notice ab-notice--{kind}") data-testid=testid data-code=n.code.clone()>
                             <span class="ab-notice__text">{n.msg.text(lang)}</span>
                             {detail.map(|d| view! { <span class="ab-notice__detail">{d}</span> })}
+                            {n.retry_after_secs.map(|secs| view! {
+                                <span class="ab-notice__detail" data-testid="notice-retry">{format!("{} {secs} s", Msg::TryAgainIn.text(lang))}</span>
+                            })}
                             {code.map(|c| view! { <span class="ab-notice__code">{c}</span> })}
                             <button type="button" class="ab-btn ab-btn--quiet" data-testid="notice-dismiss"
                                 aria-label=Msg::Dismiss.text(lang) on:click=move |_| tb.apply(Input::DismissNotice(id))>"×"</button>

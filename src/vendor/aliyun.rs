@@ -266,6 +266,8 @@ pub fn classify(code: &str) -> ErrorKind {
         c if c.starts_with("Throttling") || c.starts_with("InternalService.") || c == "Bridge.Upstream" => {
             ErrorKind::Unavailable
         }
+        // The bridge refused it (issue 12): not the agent's state, nothing to re-read.
+        c if c.starts_with("Forbidden.") || c.starts_with("Bridge.") => ErrorKind::BadRequest,
         _ => ErrorKind::Other,
     }
 }
@@ -278,7 +280,12 @@ pub fn error_of(env: &Envelope) -> GatewayError {
     } else {
         format!("{} [{}]", env.message, params.join(" / "))
     };
-    GatewayError { kind: classify(&env.code), code: env.code.clone(), message }
+    GatewayError {
+        kind: classify(&env.code),
+        code: env.code.clone(),
+        message,
+        retry_after_secs: env.retry_after,
+    }
 }
 
 fn feature_of(call_type: &str) -> i64 {
@@ -604,6 +611,19 @@ mod tests {
         assert!(names(&Intent::Conference { customer_call_id: "j".into() }).is_empty());
         assert!(!supported().contains(Action::Conference));
         assert!(supported().contains(Action::Consult));
+    }
+
+    #[test]
+    fn a_locked_sign_in_says_how_long_and_bridge_refusals_are_not_state_problems() {
+        let env: Envelope = serde_json::from_value(json!({
+            "Code": "Throttling.Login", "HttpStatusCode": 429, "RequestId": "x",
+            "Message": "Too many failed sign-ins for this account.", "RetryAfter": 256
+        }))
+        .unwrap();
+        let e = error_of(&env);
+        assert_eq!((e.kind, e.retry_after_secs), (ErrorKind::Unavailable, Some(256)));
+        assert_eq!(classify("Forbidden.Resource"), ErrorKind::BadRequest);
+        assert_eq!(classify("Bridge.ContentType"), ErrorKind::BadRequest);
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn error_of(envelope: &wire::Envelope) -> GatewayError {
         kind: classify(&envelope.retcode),
         code: envelope.retcode.clone(),
         message: envelope.message.clone(),
+        retry_after_secs: None,
     }
 }
 
