@@ -22,12 +22,61 @@ pub struct Deployment {
     /// Gateways the toolbar may send an agent's password to; the first is the default. ""
     /// is this page's own origin (a reverse proxy forwards to the real gateway).
     pub gateways: Vec<String>,
+    /// Which look-and-language settings a host page may pass in `hello` (`lang`, `accent`,
+    /// `density`, `mode`).
+    pub host_settings: Vec<String>,
+}
+
+/// How the toolbar looks inside a host page: what the host asked for in `hello`, within what
+/// the deployment allows. CSS custom properties do not cross the iframe, so this is the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Theme {
+    /// `#rrggbb`.
+    pub accent: Option<String>,
+    /// `comfortable` or `compact`.
+    pub density: Option<&'static str>,
+    /// `light` or `dark` (else the system's).
+    pub mode: Option<&'static str>,
+}
+
+/// What a host asked for in `hello`, checked: unknown or malformed values are dropped, and so
+/// is anything the deployment does not allow.
+pub fn host_settings(payload: &serde_json::Value, d: &Deployment) -> (Option<Lang>, Theme) {
+    let allowed = |k: &str| d.host_settings.iter().any(|a| a == k);
+    let text =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).map(String::from);
+    let lang = text(payload, "lang").filter(|_| allowed("lang")).and_then(|l| match l.as_str() {
+        "zh-CN" | "zh" => Some(Lang::Zh),
+        "en" => Some(Lang::En),
+        _ => None,
+    });
+    let t = payload.get("theme").cloned().unwrap_or_default();
+    let hex =
+        |c: &String| c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    let theme = Theme {
+        accent: text(&t, "accent").filter(|_| allowed("accent")).filter(hex).map(|c| c.to_ascii_lowercase()),
+        density: text(&t, "density").filter(|_| allowed("density")).and_then(|v| match v.as_str() {
+            "compact" => Some("compact"),
+            "comfortable" => Some("comfortable"),
+            _ => None,
+        }),
+        mode: text(&t, "mode").filter(|_| allowed("mode")).and_then(|v| match v.as_str() {
+            "light" => Some("light"),
+            "dark" => Some("dark"),
+            _ => None,
+        }),
+    };
+    (lang, theme)
 }
 
 impl Default for Deployment {
     /// Nothing allowed but the page's own origin: what a missing or broken file means.
     fn default() -> Self {
-        Deployment { embed_origins: Vec::new(), gateways: vec![String::new()] }
+        Deployment {
+            embed_origins: Vec::new(),
+            gateways: vec![String::new()],
+            host_settings: ["lang", "accent", "density", "mode"].map(String::from).to_vec(),
+        }
     }
 }
 
@@ -56,6 +105,9 @@ impl Deployment {
         }
         if let Some(gateways) = list("gateways")?.filter(|g| !g.is_empty()) {
             d.gateways = gateways;
+        }
+        if let Some(settings) = list("hostSettings")? {
+            d.host_settings = settings;
         }
         Ok(d)
     }
@@ -199,6 +251,24 @@ mod tests {
             &none,
         );
         assert_eq!((c.vendor, c.skill_groups.len(), c.poll_ms), (Vendor::Aliyun, 2, 250));
+    }
+
+    #[test]
+    fn hello_settings_are_checked_and_bounded_by_the_deployment() {
+        let all = Deployment::default();
+        let hello = serde_json::json!({"nonce": "n", "lang": "zh-CN",
+            "theme": {"accent": "#0A7F5A", "density": "compact", "mode": "dark"}});
+        let (lang, theme) = host_settings(&hello, &all);
+        assert_eq!(lang, Some(Lang::Zh));
+        assert_eq!(
+            theme,
+            Theme { accent: Some("#0a7f5a".into()), density: Some("compact"), mode: Some("dark") }
+        );
+        let hostile = serde_json::json!({"lang": "fr", "theme": {"accent": "red;background:url(x)", "density": 3, "mode": "neon"}});
+        assert_eq!(host_settings(&hostile, &all), (None, Theme::default()));
+        let only_lang = Deployment::parse(r#"{"hostSettings": ["lang"]}"#).unwrap();
+        let (lang, theme) = host_settings(&hello, &only_lang);
+        assert_eq!((lang, theme), (Some(Lang::Zh), Theme::default()));
     }
 
     #[test]

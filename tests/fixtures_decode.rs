@@ -158,3 +158,95 @@ fn seed_003_call_detail_record_decodes_and_merges_into_one_timeline() {
     );
     assert_eq!(detail.released_by.as_deref(), Some("customer"));
 }
+
+#[test]
+fn seed_003_every_field_of_the_record_decodes() {
+    use agentbar::core::cdr::from_ccc;
+    use agentbar::protocol::aliyun::{decode_envelope, CallDetailRecord};
+    let env = decode_envelope(&aliyun_fixture("get_call_detail_record_seed003.json")).expect("seed 003");
+    let r: CallDetailRecord = serde_json::from_value(env.data).expect("CDR data");
+    assert_eq!(
+        (r.contact_type.as_str(), r.agent_ids.as_str(), r.instance_id.as_str(), r.skill_group_ids.as_str()),
+        ("OUTBOUND", "agent1@ccc-test,agent2@ccc-test", "ccc-test", "skillgroup@ccc-test")
+    );
+    assert_eq!((r.calling_number.as_str(), r.called_number.as_str()), ("0533128****", "1332315****"));
+    assert_eq!((r.agent_names.as_str(), r.skill_group_names.as_str()), ("agent1,agent2", "測試技能組"));
+    assert_eq!(
+        (r.start_time, r.established_time, r.release_time),
+        (Some(1532458000000), Some(1532458000000), Some(1532458000000))
+    );
+    assert_eq!((r.satisfaction_survey_offered, r.satisfaction_survey_channel.as_str()), (Some(true), "IVR"));
+    assert_eq!((r.caller_location.as_str(), r.callee_location.as_str()), (" 山東省-淄博", "河北省-唐山"));
+    assert_eq!((r.early_media_state.as_str(), r.release_reason.as_str()), ("NotConnected", "200 - OK"));
+    assert_eq!(r.analytics_report_ready, Some(true));
+    let a = r.analytics_report.clone().expect("AnalyticsReport");
+    let ps = a.problem_solving.expect("ProblemSolving");
+    assert_eq!(
+        (ps.task_id.as_str(), ps.success, ps.solved, ps.problem.as_str(), ps.solution.as_str()),
+        ("", Some(true), Some(true), "", "")
+    );
+    let em = a.emotion.expect("Emotion");
+    assert_eq!(
+        (em.success, em.kind.as_str(), em.confidence, em.remark.as_str()),
+        (Some(true), "", Some(0.0), "")
+    );
+    let sa = a.satisfaction.expect("Satisfaction");
+    assert_eq!((sa.success, sa.satisfaction_description.as_str(), sa.remark.as_str()), (Some(true), "", ""));
+    assert_eq!(a.todo_list.expect("TodoList").tasks, [""]);
+    let agent = &r.agent_events[0];
+    assert_eq!(
+        (agent.agent_name.as_str(), agent.agent_id.as_str(), agent.skill_group_id.as_str()),
+        ("坐席小王", "agent@ccc-test", "skillgroup@ccc-test")
+    );
+    assert_eq!(
+        (
+            agent.event_sequence[0].event.as_str(),
+            agent.event_sequence[0].event_time,
+            agent.event_sequence[0].duration
+        ),
+        ("Dialing", Some(1604639129000), Some(3))
+    );
+    assert_eq!(
+        (r.ivr_events[0].flow_id.as_str(), r.ivr_events[0].flow_type.as_str()),
+        ("edaf2eaa-8f88-44ca-812e-41b3cd2b7a90", "MAIN_FLOW")
+    );
+    let q = &r.queue_events[0];
+    assert_eq!(
+        (q.queue_id.as_str(), q.queue_name.as_str(), q.flow_id.as_str(), q.queue_type),
+        ("skillgroup@ccc-test", "測試技能組", "edaf2eaa-8f88-44ca-812e-41b3cd2b7a90", Some(1))
+    );
+    assert_eq!(r.customer_events[0].customer_id, "1332315****");
+    let d = from_ccc(&r);
+    assert_eq!(d.agents, ["agent1", "agent2"]);
+    assert_eq!(
+        (d.caller_location.as_deref(), d.release_reason.as_deref()),
+        (Some("山東省-淄博"), Some("200 - OK"))
+    );
+    let analytics = d.analytics.expect("analytics");
+    assert_eq!(
+        (analytics.problem_solved, analytics.emotion_confidence, analytics.todo.len()),
+        (Some(true), Some(0), 0)
+    );
+}
+
+#[test]
+fn a_null_or_missing_event_list_loses_that_list_only() {
+    use agentbar::core::cdr::from_ccc;
+    use agentbar::protocol::aliyun::{decode_envelope, CallDetailRecord};
+    let env = decode_envelope(&aliyun_fixture("get_call_detail_record_seed003.json")).expect("seed 003");
+    let mut data = env.data;
+    data["AgentEvents"] = serde_json::Value::Null;
+    data.as_object_mut().unwrap().remove("IvrEvents");
+    data["QueueEvents"] = serde_json::json!("not a list");
+    data["CustomerEvents"][0]["EventSequence"] = serde_json::Value::Null;
+    data["AnalyticsReport"] = serde_json::Value::Null;
+    let r: CallDetailRecord = serde_json::from_value(data).expect("the record still decodes");
+    assert!(r.agent_events.is_empty() && r.ivr_events.is_empty() && r.queue_events.is_empty());
+    assert_eq!(r.customer_events[0].customer_id, "1332315****");
+    assert!(r.analytics_report.is_none());
+    let d = from_ccc(&r);
+    assert_eq!(
+        (d.call_id.as_str(), d.disposition.as_str(), d.talk_secs),
+        ("job-10963442671187****", "Success", Some(50))
+    );
+}

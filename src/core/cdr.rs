@@ -54,6 +54,33 @@ pub struct CallDetail {
     pub recording_ready: Option<bool>,
     pub satisfaction: Option<i64>,
     pub timeline: Vec<TimelineEntry>,
+    /// The far end's answer code (`200 - OK`, `486 - Busy Here`…).
+    pub release_reason: Option<String>,
+    /// Whether early media (ringback, announcements) reached the caller.
+    pub early_media_state: Option<String>,
+    pub caller_location: Option<String>,
+    pub callee_location: Option<String>,
+    /// Agent and skill-group names the call went through.
+    pub agents: Vec<String>,
+    pub skill_groups: Vec<String>,
+    /// How the satisfaction survey was offered (IVR, SMS…), and whether it was.
+    pub satisfaction_channel: Option<String>,
+    pub survey_offered: Option<bool>,
+    /// CCC's speech analytics of the call, when the report is ready.
+    pub analytics: Option<Analytics>,
+}
+
+/// What CCC's analytics report says about a call (seed 003 `AnalyticsReport`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Analytics {
+    pub problem_solved: Option<bool>,
+    pub problem: String,
+    pub solution: String,
+    pub emotion: String,
+    /// Percent (CCC gives 0–1 or 0–100; both are read).
+    pub emotion_confidence: Option<u32>,
+    pub satisfaction_note: String,
+    pub todo: Vec<String>,
 }
 
 impl CallDetail {
@@ -107,7 +134,43 @@ pub fn from_ccc(r: &CallDetailRecord) -> CallDetail {
     party_entries(&r.customer_events, Source::Customer, &mut timeline);
     // Stable: events at the same instant keep the IVR → queue → agent → customer order.
     timeline.sort_by_key(|e| e.at);
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let names = |s: &str| s.split(',').map(str::trim).filter(|n| !n.is_empty()).map(String::from).collect();
+    let analytics =
+        r.analytics_report.as_ref().filter(|_| r.analytics_report_ready != Some(false)).map(|a| {
+            let ps = a.problem_solving.clone().unwrap_or_default();
+            let em = a.emotion.clone().unwrap_or_default();
+            Analytics {
+                problem_solved: ps.solved,
+                problem: ps.problem,
+                solution: ps.solution,
+                emotion: em.kind,
+                emotion_confidence: em
+                    .confidence
+                    .filter(|c| c.is_finite() && *c >= 0.0)
+                    .map(|c| if c <= 1.0 { c * 100.0 } else { c }.round().min(100.0) as u32),
+                satisfaction_note: a.satisfaction.clone().unwrap_or_default().satisfaction_description,
+                todo: a
+                    .todo_list
+                    .clone()
+                    .unwrap_or_default()
+                    .tasks
+                    .into_iter()
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+            }
+        });
     CallDetail {
+        release_reason: opt(&r.release_reason),
+        early_media_state: opt(&r.early_media_state),
+        caller_location: opt(&r.caller_location),
+        callee_location: opt(&r.callee_location),
+        agents: names(&r.agent_names),
+        skill_groups: names(&r.skill_group_names),
+        satisfaction_channel: opt(&r.satisfaction_survey_channel),
+        survey_offered: r.satisfaction_survey_offered,
+        analytics,
         call_id: r.contact_id.clone(),
         disposition: r.contact_disposition.clone(),
         contact_type: r.contact_type.clone(),
@@ -180,5 +243,6 @@ pub fn from_journal(
             .iter()
             .map(|e| TimelineEntry { at: e.at, source: e.source, who: String::new(), event: e.event.clone() })
             .collect(),
+        ..Default::default()
     }
 }

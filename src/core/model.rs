@@ -140,14 +140,63 @@ pub struct Notice {
     pub id: u64,
     /// The server asked to wait this long before trying again (a locked sign-in).
     pub retry_after_secs: Option<u64>,
+    /// A dial, transfer or consult that did not connect (hosts get `call.failed`).
+    pub failure: Option<Failure>,
+}
+
+/// What an agent tried that did not connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Attempt {
+    Dial,
+    Transfer,
+    Consult,
+}
+
+impl Attempt {
+    pub fn name(self) -> &'static str {
+        match self {
+            Attempt::Dial => "dial",
+            Attempt::Transfer => "transfer",
+            Attempt::Consult => "consult",
+        }
+    }
+}
+
+/// A failed attempt: what, on which call, and (when the gateway refused the request itself)
+/// how it refused; `None` when the far party could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Failure {
+    pub attempt: Attempt,
+    pub call_id: Option<String>,
+    pub refused: Option<super::error::ErrorKind>,
 }
 
 impl Notice {
     pub fn error(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Error, msg, code: None, detail: None, id: 0, retry_after_secs: None }
+        Notice {
+            kind: NoticeKind::Error,
+            msg,
+            code: None,
+            detail: None,
+            id: 0,
+            retry_after_secs: None,
+            failure: None,
+        }
+    }
+    /// The notice of an attempt that did not connect.
+    pub fn failed(msg: Msg, attempt: Attempt, call_id: Option<String>) -> Notice {
+        Notice { failure: Some(Failure { attempt, call_id, refused: None }), ..Notice::error(msg) }
     }
     pub fn info(msg: Msg) -> Notice {
-        Notice { kind: NoticeKind::Info, msg, code: None, detail: None, id: 0, retry_after_secs: None }
+        Notice {
+            kind: NoticeKind::Info,
+            msg,
+            code: None,
+            detail: None,
+            id: 0,
+            retry_after_secs: None,
+            failure: None,
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use super::event::{CallOffer, Event, Media};
 use super::gate::{self, Refusal};
 use super::model::ENDED_LIMIT;
 use super::model::{
-    AgentState, Call, CallPhase, Connection, Consult, ConsultState, Direction, Millis, Notice, Session,
-    TransferProgress,
+    AgentState, Attempt, Call, CallPhase, Connection, Consult, ConsultState, Direction, Failure, Millis,
+    Notice, Session, TransferProgress,
 };
 use super::transfer::{waits_for_outcome, ConsultTarget, TransferKind, TransferRequest};
 use crate::i18n::Msg;
@@ -188,7 +188,7 @@ pub enum Input {
     /// The agent chose "go ready anyway" at the readiness check: do not ask again this sign-in.
     ReadyAnyway,
     /// A call's detail record arrived (CCC GetCallDetailRecord).
-    CallDetail(super::cdr::CallDetail),
+    CallDetail(Box<super::cdr::CallDetail>),
     /// The gateway session survived a page reload (updateGuid, or the bridge's cookie): carry
     /// on without signing in again; the state is re-read from the gateway.
     Recovered {
@@ -319,7 +319,7 @@ fn dispatch(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             vec![]
         }
         Input::CallDetail(detail) => {
-            s.last_detail = Some(detail);
+            s.last_detail = Some(*detail);
             vec![]
         }
         Input::Recovered { agent_id, auto_enter_idle } => {
@@ -693,7 +693,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             effects
         }
         Event::ConsultFailed { call_id } => {
-            s.notify(Notice::error(Msg::ConsultFailed));
+            s.notify(Notice::failed(Msg::ConsultFailed, Attempt::Consult, Some(call_id.clone())));
             // Only a known consult leg goes: a gateway that names the customer's call here
             // must not make the toolbar drop the customer.
             let customer = s.consult.as_ref().map(|c| c.customer_call_id.clone());
@@ -719,7 +719,11 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             let dialing = s.call(&call_id).is_some_and(|c| matches!(c.phase, CallPhase::Dialing { .. }));
             let effects = if dialing { remove_call(s, &call_id) } else { vec![] };
             let was_transfer = s.transfer.take_if(|t| t.call_id == call_id).is_some();
-            s.notify(Notice::error(if was_transfer { Msg::TransferFailed } else { Msg::ConnectFailed }));
+            s.notify(if was_transfer {
+                Notice::failed(Msg::TransferFailed, Attempt::Transfer, Some(call_id.clone()))
+            } else {
+                Notice::failed(Msg::ConnectFailed, Attempt::Dial, Some(call_id.clone()))
+            });
             effects
         }
         Event::TransferResult { call_id, ok } => {
@@ -727,7 +731,7 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
                 journal(s, &call_id, Source::Agent, "Transferred", now);
                 remove_call(s, &call_id)
             } else {
-                s.notify(Notice::error(Msg::TransferFailed));
+                s.notify(Notice::failed(Msg::TransferFailed, Attempt::Transfer, Some(call_id.clone())));
                 vec![]
             };
             if s.transfer.as_ref().is_some_and(|t| t.call_id == call_id) {
@@ -866,6 +870,13 @@ fn on_failure(s: &mut Session, intent: Intent, err: GatewayError, now: Millis) -
     notice.code = Some(err.code.clone()).filter(|c| !c.is_empty());
     notice.detail = Some(err.message.clone()).filter(|m| !m.is_empty());
     notice.retry_after_secs = err.retry_after_secs;
+    let attempt = match &intent {
+        Intent::CallOut { .. } => Some((Attempt::Dial, None)),
+        Intent::Transfer(t) => Some((Attempt::Transfer, Some(t.call_id.clone()))),
+        Intent::Consult { customer_call_id, .. } => Some((Attempt::Consult, Some(customer_call_id.clone()))),
+        _ => None,
+    };
+    notice.failure = attempt.map(|(attempt, call_id)| Failure { attempt, call_id, refused: Some(err.kind) });
     let mut effects = vec![];
     match (&intent, err.kind) {
         (Intent::SignIn { .. }, ErrorKind::AlreadySignedIn) => {

@@ -2,7 +2,8 @@
 
 use super::protocol::Envelope;
 use crate::core::actions::allowed_actions;
-use crate::core::model::{CallPhase, Connection, Direction};
+use crate::core::cdr::CallDetail;
+use crate::core::model::{CallPhase, Connection, Direction, Failure, Notice, NoticeKind};
 use crate::core::{Call, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -26,6 +27,77 @@ fn call_json(s: &Session, c: &Call) -> Value {
         "callId": c.id, "caller": c.caller, "called": c.called, "state": phase, "direction": direction,
         "skill": c.skill, "calldata": c.calldata, "transferredFrom": c.transferred_from,
         "muted": c.muted, "since": c.phase_since, "allowedActions": actions,
+    })
+}
+
+fn both(msg: crate::i18n::Msg) -> Value {
+    use crate::i18n::Lang;
+    json!({ "zh-CN": msg.text(Lang::Zh), "en": msg.text(Lang::En) })
+}
+
+/// A notice as hosts get it: the toolbar's message key and text in both languages, and the
+/// vendor's code with its text when the toolbar knows it.
+fn notice_json(n: &Notice) -> Value {
+    use crate::i18n::{retcode_text, Lang};
+    let vendor_text = n
+        .code
+        .as_deref()
+        .and_then(|c| Some(json!({ "zh-CN": retcode_text(c, Lang::Zh)?, "en": retcode_text(c, Lang::En)? })));
+    json!({
+        "id": n.id,
+        "level": if n.kind == NoticeKind::Error { "error" } else { "info" },
+        "code": format!("{:?}", n.msg),
+        "message": both(n.msg),
+        "vendorCode": n.code,
+        "vendorMessage": vendor_text,
+        "detail": n.detail,
+        "retryAfter": n.retry_after_secs,
+    })
+}
+
+/// A dial, transfer or consult that did not connect.
+fn failure_json(n: &Notice, f: &Failure) -> Value {
+    let code = match f.refused {
+        None => "not_connected",
+        Some(kind) => super::protocol::EmbedError::from_kind(kind).code(),
+    };
+    json!({
+        "attempt": f.attempt.name(),
+        "callId": f.call_id,
+        "code": code,
+        "vendorCode": n.code,
+        "message": both(n.msg),
+    })
+}
+
+fn opt_ms(v: Option<u64>) -> Value {
+    v.map_or(Value::Null, |v| json!(v))
+}
+
+/// The call's detail record for CRM call logging.
+pub fn detail_json(d: &CallDetail) -> Value {
+    let timeline: Vec<Value> = d
+        .timeline
+        .iter()
+        .map(|e| {
+            json!({ "at": e.at, "source": format!("{:?}", e.source).to_lowercase(), "who": e.who, "event": e.event })
+        })
+        .collect();
+    json!({
+        "callId": d.call_id, "disposition": d.disposition, "contactType": d.contact_type,
+        "releasedBy": d.released_by, "releaseReason": d.release_reason, "earlyMediaState": d.early_media_state,
+        "caller": d.caller, "called": d.called, "callerLocation": d.caller_location, "calleeLocation": d.callee_location,
+        "agents": d.agents, "skillGroups": d.skill_groups,
+        "start": opt_ms(d.start), "established": opt_ms(d.established), "released": opt_ms(d.released),
+        "waitSecs": d.wait_secs(), "talkSecs": d.talk_secs,
+        "recordingReady": d.recording_ready, "satisfaction": d.satisfaction,
+        "satisfactionChannel": d.satisfaction_channel, "surveyOffered": d.survey_offered,
+        "analytics": d.analytics.as_ref().map(|a| json!({
+            "problemSolved": a.problem_solved, "problem": a.problem, "solution": a.solution,
+            "emotion": a.emotion, "emotionConfidence": a.emotion_confidence,
+            "satisfactionNote": a.satisfaction_note, "todo": a.todo,
+        })),
+        "timeline": timeline,
     })
 }
 
@@ -65,8 +137,11 @@ pub fn host_events(prev: &Session, next: &Session, now: u64) -> Vec<(&'static st
         if c.feature == 51 {
             continue; // consult legs are reported as consult events
         }
+        let dialing = |p: Option<CallPhase>| matches!(p, Some(CallPhase::Dialing { .. }));
         if became(CallPhase::Ringing) {
             out.push(("call.ringing", call_json(next, c)));
+        } else if dialing(Some(c.phase)) && !dialing(before) && c.direction == Direction::Outbound {
+            out.push(("call.dialing", call_json(next, c)));
         } else if became(CallPhase::Talking) {
             match before {
                 Some(CallPhase::Held) => out.push(("call.resumed", call_json(next, c))),
@@ -102,14 +177,26 @@ pub fn host_events(prev: &Session, next: &Session, now: u64) -> Vec<(&'static st
                 out.push(("call.transferred", json!({ "callId": c.id })));
             }
             let duration = detail.and_then(|d| d.talk_secs);
+            let direction = call_json(next, c)["direction"].clone();
             out.push((
                 "call.ended",
                 json!({
-                    "callId": c.id, "caller": c.caller, "called": c.called,
+                    "callId": c.id, "caller": c.caller, "called": c.called, "direction": direction,
+                    "skill": c.skill, "calldata": c.calldata,
                     "duration": duration, "disposition": disposition.unwrap_or_else(|| if c.phase == CallPhase::Ringing { "NoAnswer".into() } else { "Success".into() }),
                     "endedAt": now,
                 }),
             ));
+        }
+    }
+    if let Some(d) = next.last_detail.as_ref().filter(|d| prev.last_detail.as_ref() != Some(*d)) {
+        out.push(("call.detail", detail_json(d)));
+    }
+    let seen = prev.notices.iter().map(|n| n.id).max().unwrap_or(0).max(prev.next_notice_id);
+    for n in next.notices.iter().filter(|n| n.id > seen) {
+        out.push(("notice", notice_json(n)));
+        if let Some(f) = &n.failure {
+            out.push(("call.failed", failure_json(n, f)));
         }
     }
     if prev.connection != next.connection {
@@ -180,6 +267,7 @@ mod tests {
     use crate::core::step::{step, Input};
     use crate::core::transfer::TransferKind;
     use crate::embed::protocol::{origin_allowed, parse_command, parse_envelope, Command, EmbedError};
+    use serde_json::Value;
 
     fn ready() -> Session {
         Session {
@@ -258,6 +346,89 @@ mod tests {
     }
 
     #[test]
+    fn a_dial_that_fails_tells_the_host_dialing_failed_and_the_notice() {
+        use crate::core::step::Intent;
+        let mut s = ready();
+        let prev = s.clone();
+        let dial = Intent::CallOut { number: "13800000000".into() };
+        step(&mut s, Input::Done { intent: dial, result: Ok(json!("c9")) }, 5);
+        let kinds =
+            |a: &Session, b: &Session| host_events(a, b, 0).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert!(kinds(&prev, &s).contains(&"call.dialing"));
+        let prev = s.clone();
+        step(&mut s, Input::Event(Event::CallOutFailed { call_id: "c9".into() }), 6);
+        let evs = host_events(&prev, &s, 6);
+        let failed = evs.iter().find(|(k, _)| *k == "call.failed").expect("call.failed").1.clone();
+        assert_eq!(
+            (failed["attempt"].as_str(), failed["callId"].as_str(), failed["code"].as_str()),
+            (Some("dial"), Some("c9"), Some("not_connected"))
+        );
+        let notice = evs.iter().find(|(k, _)| *k == "notice").expect("notice").1.clone();
+        assert_eq!(notice["code"], "ConnectFailed");
+        assert!(notice["message"]["zh-CN"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(notice["message"]["en"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(host_events(&s, &s, 7).is_empty(), "a notice is told once");
+        // A transfer the gateway refuses: the stable code and the vendor's.
+        let prev = s.clone();
+        let req = crate::core::transfer::TransferRequest {
+            call_id: "c1".into(),
+            kind: TransferKind::Voice,
+            device: crate::core::transfer::DeviceType::SkillQueue,
+            mode: 0,
+            address: "1".into(),
+            calldata: None,
+            skill_id: None,
+        };
+        let err = crate::core::GatewayError {
+            kind: crate::core::ErrorKind::Other,
+            code: "200-012".into(),
+            message: String::new(),
+            retry_after_secs: None,
+        };
+        step(&mut s, Input::Done { intent: Intent::Transfer(req), result: Err(err) }, 8);
+        let failed =
+            host_events(&prev, &s, 8).into_iter().find(|(k, _)| *k == "call.failed").expect("failed").1;
+        assert_eq!(
+            (failed["attempt"].as_str(), failed["code"].as_str(), failed["vendorCode"].as_str()),
+            (Some("transfer"), Some("gateway_refused"), Some("200-012"))
+        );
+    }
+
+    #[test]
+    fn the_detail_record_goes_to_the_host_once_with_the_call_data_on_call_ended() {
+        let mut s = ready();
+        ring(&mut s);
+        step(
+            &mut s,
+            Input::Event(Event::CallInfo {
+                call_id: "c1".into(),
+                skill: Some("VIP".into()),
+                calldata: Some("order 7".into()),
+            }),
+            11,
+        );
+        talk(&mut s, 20);
+        let prev = s.clone();
+        step(
+            &mut s,
+            Input::Event(Event::CustomerReleased { call_id: "c1".into(), number: String::new() }),
+            30_000,
+        );
+        let evs = host_events(&prev, &s, 30_000);
+        let ended = evs.iter().find(|(k, _)| *k == "call.ended").expect("ended").1.clone();
+        assert_eq!(
+            (ended["calldata"].as_str(), ended["skill"].as_str(), ended["direction"].as_str()),
+            (Some("order 7"), Some("VIP"), Some("inbound"))
+        );
+        let detail = evs.iter().find(|(k, _)| *k == "call.detail").expect("detail").1.clone();
+        assert_eq!(
+            (detail["callId"].as_str(), detail["disposition"].as_str(), detail["releasedBy"].as_str()),
+            (Some("c1"), Some("Success"), Some("customer"))
+        );
+        assert!(!host_events(&s, &s, 30_001).iter().any(|(k, _)| *k == "call.detail"));
+    }
+
+    #[test]
     fn journal_replays_or_says_too_old() {
         let mut j = Journal::default();
         for i in 0..(JOURNAL_CAPACITY as u64 + 10) {
@@ -310,6 +481,25 @@ mod tests {
             parse_command(&env("reject", json!({"mode": 3})), &ringing, TransferKind::Voice),
             Err(EmbedError::InvalidArgument)
         );
+        // The commands of issue 13.
+        let mut talking = ringing.clone();
+        talk(&mut talking, 20);
+        let act = |kind: &str, payload: Value, s: &Session| {
+            parse_command(&env(kind, payload), s, TransferKind::Voice)
+        };
+        assert!(matches!(
+            act("mute", json!({}), &talking),
+            Ok(Command::Act(crate::core::step::Intent::Mute { .. }))
+        ));
+        assert_eq!(act("unmute", json!({}), &talking), Err(EmbedError::NotAllowed));
+        assert!(matches!(act("sendDtmf", json!({"digits": "1#*9"}), &talking), Ok(Command::Act(_))));
+        assert_eq!(act("sendDtmf", json!({"digits": "12a"}), &talking), Err(EmbedError::InvalidArgument));
+        assert_eq!(act("consultComplete", json!({}), &talking), Err(EmbedError::NotAllowed));
+        assert_eq!(act("dropHeld", json!({"callId": "c1"}), &talking), Err(EmbedError::NoCall));
+        assert_eq!(act("endWrapUp", json!({}), &talking), Err(EmbedError::NotAllowed));
+        let mut ccc = talking.clone();
+        ccc.supported = crate::vendor::aliyun::supported();
+        assert_eq!(act("conference", json!({}), &ccc), Err(EmbedError::Unsupported));
     }
 
     #[test]

@@ -130,16 +130,65 @@ impl EmbedError {
 
     pub fn from_gateway(e: &GatewayError) -> EmbedError {
         match e.kind {
+            _ if e.code == "Unsupported" => EmbedError::Unsupported,
+            kind => EmbedError::from_kind(kind),
+        }
+    }
+
+    /// The stable code of a classified vendor error.
+    pub fn from_kind(kind: ErrorKind) -> EmbedError {
+        match kind {
             ErrorKind::SessionLost => EmbedError::NotSignedIn,
             ErrorKind::WrongState | ErrorKind::SignOutRefused => EmbedError::NotAllowed,
             ErrorKind::NoCall | ErrorKind::NoHeldCall => EmbedError::NoCall,
             ErrorKind::BadRequest => EmbedError::InvalidArgument,
             ErrorKind::Unavailable | ErrorKind::AuthRetry => EmbedError::GatewayUnavailable,
-            _ if e.code == "Unsupported" => EmbedError::Unsupported,
             _ => EmbedError::GatewayRefused,
         }
     }
 }
+
+/// The commands a host may send (announced in `ready`).
+pub const COMMANDS: &[&str] = &[
+    "subscribe",
+    "getSnapshot",
+    "dial",
+    "answer",
+    "reject",
+    "hangup",
+    "hold",
+    "retrieve",
+    "mute",
+    "unmute",
+    "sendDtmf",
+    "transfer",
+    "consult",
+    "consultCancel",
+    "consultComplete",
+    "conference",
+    "dropHeld",
+    "setState",
+    "endWrapUp",
+    "signOut",
+];
+
+/// The events a host is sent (announced in `ready`).
+pub const EVENTS: &[&str] = &[
+    "agent.stateChanged",
+    "call.ringing",
+    "call.dialing",
+    "call.answered",
+    "call.held",
+    "call.resumed",
+    "call.consultStarted",
+    "call.consultCancelled",
+    "call.transferred",
+    "call.failed",
+    "call.ended",
+    "call.detail",
+    "notice",
+    "connection.status",
+];
 
 /// What a host may ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,11 +325,51 @@ pub fn parse_command(
             Intent::Consult { customer_call_id: active()?, target: ConsultTarget { device, address } }
         }
         "consultCancel" => {
+            require(s, Action::CancelConsult)?;
             let c = s.consult.as_ref().ok_or(EmbedError::NotAllowed)?;
             Intent::CancelConsult {
                 customer_call_id: c.customer_call_id.clone(),
                 leg_call_id: c.leg_call_id.clone(),
             }
+        }
+        "consultComplete" => {
+            require(s, Action::CompleteConsult)?;
+            let c = s.consult.as_ref().ok_or(EmbedError::NotAllowed)?;
+            Intent::CompleteConsult { customer_call_id: c.customer_call_id.clone() }
+        }
+        "conference" => {
+            require(s, Action::Conference)?;
+            let c = s.consult.as_ref().ok_or(EmbedError::NotAllowed)?;
+            Intent::Conference { customer_call_id: c.customer_call_id.clone() }
+        }
+        "mute" => {
+            require(s, Action::Mute)?;
+            Intent::Mute { call_id: active()? }
+        }
+        "unmute" => {
+            require(s, Action::Unmute)?;
+            Intent::Unmute { call_id: active()? }
+        }
+        "sendDtmf" => {
+            let digits = str_arg(p, "digits")?.to_string();
+            let dtmf = |b: u8| b.is_ascii_digit() || b == b'*' || b == b'#';
+            if digits.len() > 32 || !digits.bytes().all(dtmf) {
+                return Err(EmbedError::InvalidArgument);
+            }
+            require(s, Action::Dtmf)?;
+            Intent::Dtmf { call_id: active()?, digits }
+        }
+        "dropHeld" => {
+            let call_id = str_arg(p, "callId")?.to_string();
+            require(s, Action::HangUp)?;
+            if !s.held().any(|c| c.id == call_id) {
+                return Err(EmbedError::NoCall);
+            }
+            Intent::DropCall { call_id }
+        }
+        "endWrapUp" => {
+            require(s, Action::LeaveWrapUp)?;
+            Intent::LeaveWrapUp
         }
         "setState" => match p.get("state").and_then(Value::as_str) {
             Some("ready") => {

@@ -220,7 +220,60 @@ pub struct CdrParty {
     pub customer_id: String,
     #[serde(deserialize_with = "lenient::string")]
     pub skill_group_id: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub queue_type: Option<i64>,
+    #[serde(deserialize_with = "lenient_list")]
     pub event_sequence: Vec<CdrEvent>,
+}
+
+/// A list where a `null`, a missing key or a wrong type is an empty list and an unreadable
+/// item is skipped: one bad list never costs the whole record.
+fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One analysis of `AnalyticsReport` (problem solving, emotion, satisfaction, to-do list): every
+/// field any of them has, lenient.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Analysis {
+    #[serde(deserialize_with = "lenient::string")]
+    pub task_id: String,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub success: Option<bool>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub solved: Option<bool>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub problem: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub solution: String,
+    #[serde(rename = "Type", deserialize_with = "lenient::string")]
+    pub kind: String,
+    #[serde(deserialize_with = "lenient::opt_f64")]
+    pub confidence: Option<f64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub remark: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub satisfaction_description: String,
+    #[serde(deserialize_with = "lenient_list")]
+    pub tasks: Vec<String>,
+}
+
+/// `AnalyticsReport` of a detail record (seed 003).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AnalyticsReport {
+    pub problem_solving: Option<Analysis>,
+    pub emotion: Option<Analysis>,
+    pub satisfaction: Option<Analysis>,
+    pub todo_list: Option<Analysis>,
 }
 
 impl CdrParty {
@@ -242,8 +295,8 @@ impl CdrParty {
     }
 }
 
-/// `GetCallDetailRecord` Data (seed 003).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// `GetCallDetailRecord` Data (seed 003), every field of the seed's example.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CallDetailRecord {
     #[serde(deserialize_with = "lenient::string")]
@@ -278,8 +331,36 @@ pub struct CallDetailRecord {
     pub satisfaction: Option<i64>,
     #[serde(deserialize_with = "lenient::opt_bool")]
     pub satisfaction_survey_offered: Option<bool>,
+    /// IVR, SMS…
+    #[serde(deserialize_with = "lenient::string")]
+    pub satisfaction_survey_channel: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub instance_id: String,
+    /// Comma-separated, like `AgentNames` and `SkillGroupNames`.
+    #[serde(deserialize_with = "lenient::string")]
+    pub agent_ids: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub skill_group_ids: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub caller_location: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub callee_location: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub early_media_state: String,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub analytics_report_ready: Option<bool>,
+    #[serde(deserialize_with = "lenient_analytics")]
+    pub analytics_report: Option<AnalyticsReport>,
+    #[serde(deserialize_with = "lenient_list")]
     pub agent_events: Vec<CdrParty>,
+    #[serde(deserialize_with = "lenient_list")]
     pub ivr_events: Vec<CdrParty>,
+    #[serde(deserialize_with = "lenient_list")]
     pub queue_events: Vec<CdrParty>,
+    #[serde(deserialize_with = "lenient_list")]
     pub customer_events: Vec<CdrParty>,
+}
+
+fn lenient_analytics<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<AnalyticsReport>, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
 }

@@ -46,57 +46,95 @@ pub fn CallDetailPanel() -> impl IntoView {
 #[component]
 fn CallDetailView(detail: CallDetail) -> impl IntoView {
     let tb = use_toolbar();
-    let lang = move || tb.lang.get();
+    // Static: the record does not change, and the view must not subscribe to the long-lived
+    // language signal (see `tr`).
+    let lang = tb.lang.get_untracked();
     let d = detail;
-    let disposition = {
-        let code = d.disposition.clone();
-        move || disposition_msg(&code).map(|m| m.text(lang()).to_string()).unwrap_or_else(|| code.clone())
-    };
-    let released_by = d.released_by.clone().map(|r| {
-        move || {
-            if r == "customer" {
-                Msg::CdrReleasedByCustomer.text(lang())
-            } else {
-                Msg::CdrReleasedByAgent.text(lang())
-            }
-        }
+    let disposition = disposition_msg(&d.disposition)
+        .map(|m| m.text(lang).to_string())
+        .unwrap_or_else(|| d.disposition.clone());
+    let released_by = d.released_by.as_deref().map(|r| {
+        if r == "customer" { Msg::CdrReleasedByCustomer } else { Msg::CdrReleasedByAgent }.text(lang)
     });
-    let row = |label: Msg, value: String| {
-        view! { <div class="ab-cdr__row"><dt>{tr(label)}</dt><dd>{value}</dd></div> }
+    let row = |label: Msg, value: String, testid: &'static str| {
+        view! { <div class="ab-cdr__row"><dt>{label.text(lang)}</dt><dd data-testid=testid>{value}</dd></div> }
     };
-    let secs = move |s: u64| format!("{s} {}", Msg::Seconds.text(tb.lang.get_untracked()));
+    let secs = |s: u64| format!("{s} {}", Msg::Seconds.text(lang));
+    let party = |number: &str, location: &Option<String>| match location {
+        Some(l) => format!("{number} · {l}"),
+        None => number.to_string(),
+    };
+    let yes_no = |b: bool, yes: Msg, no: Msg| if b { yes } else { no }.text(lang).to_string();
+    let analytics = d.analytics.clone();
     view! {
-        <div class="ab-cdr__view" data-testid="cdr-view" role="region" aria-label=tr(Msg::CdrTitle)>
-            <h2 class="ab-cdr__title">{tr(Msg::CdrTitle)}" · "{d.caller.clone()}" → "{d.called.clone()}</h2>
-            <dl class="ab-cdr__facts">
-                <div class="ab-cdr__row"><dt>{tr(Msg::CdrDisposition)}</dt><dd data-testid="cdr-disposition">{disposition}</dd></div>
-                {row(Msg::CdrContactType, d.contact_type.clone())}
-                {released_by.map(|r| view! { <div class="ab-cdr__row"><dt>{tr(Msg::CdrReleasedBy)}</dt><dd>{r}</dd></div> })}
-                {d.start.map(|t| row(Msg::CdrStart, clock_time(t)))}
-                {d.established.map(|t| row(Msg::CdrEstablished, clock_time(t)))}
-                {d.released.map(|t| row(Msg::CdrReleased, clock_time(t)))}
-                {d.wait_secs().map(|s| row(Msg::CdrWait, secs(s)))}
-                {d.talk_secs.map(|s| row(Msg::CdrTalk, secs(s)))}
-                {d.recording_ready.map(|r| view! {
-                    <div class="ab-cdr__row"><dt>{tr(Msg::CdrRecording)}</dt>
-                        <dd>{tr(if r { Msg::CdrRecordingReady } else { Msg::CdrRecordingPending })}</dd></div>
+        <div class="ab-cdr__view" data-testid="cdr-view" role="region" aria-label=Msg::CdrTitle.text(lang)>
+            <h2 class="ab-cdr__title">{Msg::CdrTitle.text(lang)}" · "{d.caller.clone()}" → "{d.called.clone()}</h2>
+            <section class="ab-cdr__group" data-testid="cdr-outcome">
+                <h3 class="ab-cdr__subtitle">{Msg::CdrOutcomeGroup.text(lang)}</h3>
+                <dl class="ab-cdr__facts">
+                    {row(Msg::CdrDisposition, disposition, "cdr-disposition")}
+                    {row(Msg::CdrContactType, d.contact_type.clone(), "cdr-contact-type")}
+                    {released_by.map(|r| row(Msg::CdrReleasedBy, r.to_string(), "cdr-released-by"))}
+                    {d.release_reason.clone().map(|r| row(Msg::CdrReleaseReason, r, "cdr-release-reason"))}
+                    {d.early_media_state.clone().map(|e| row(Msg::CdrEarlyMedia, e, "cdr-early-media"))}
+                </dl>
+            </section>
+            <section class="ab-cdr__group" data-testid="cdr-people">
+                <h3 class="ab-cdr__subtitle">{Msg::CdrPeopleGroup.text(lang)}</h3>
+                <dl class="ab-cdr__facts">
+                    {row(Msg::CdrCaller, party(&d.caller, &d.caller_location), "cdr-caller")}
+                    {row(Msg::CdrCalled, party(&d.called, &d.callee_location), "cdr-called")}
+                    {(!d.agents.is_empty()).then(|| row(Msg::CdrAgents, d.agents.join(", "), "cdr-agents"))}
+                    {(!d.skill_groups.is_empty()).then(|| row(Msg::CdrSkillGroups, d.skill_groups.join(", "), "cdr-skill-groups"))}
+                </dl>
+            </section>
+            <section class="ab-cdr__group" data-testid="cdr-times">
+                <h3 class="ab-cdr__subtitle">{Msg::CdrTimeline.text(lang)}</h3>
+                <dl class="ab-cdr__facts">
+                    {d.start.map(|t| row(Msg::CdrStart, clock_time(t), "cdr-start"))}
+                    {d.established.map(|t| row(Msg::CdrEstablished, clock_time(t), "cdr-established"))}
+                    {d.released.map(|t| row(Msg::CdrReleased, clock_time(t), "cdr-released"))}
+                    {d.wait_secs().map(|s| row(Msg::CdrWait, secs(s), "cdr-wait"))}
+                    {d.talk_secs.map(|s| row(Msg::CdrTalk, secs(s), "cdr-talk"))}
+                </dl>
+                <ol class="ab-cdr__timeline" data-testid="cdr-timeline">
+                    {d.timeline.iter().map(|e| {
+                        let source = e.source;
+                        view! {
+                            <li class="ab-cdr__event" data-source=format!("{source:?}").to_lowercase()>
+                                <span class="ab-timer">{clock_time(e.at)}</span>
+                                <span class="ab-cdr__source">{source.msg().text(lang)}</span>
+                                <span class="ab-cdr__name">{e.event.clone()}</span>
+                                {(!e.who.is_empty()).then(|| view! { <span class="ab-cdr__who">{e.who.clone()}</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+            <section class="ab-cdr__group" data-testid="cdr-quality">
+                <h3 class="ab-cdr__subtitle">{Msg::CdrQualityGroup.text(lang)}</h3>
+                <dl class="ab-cdr__facts">
+                    {d.recording_ready.map(|r| row(Msg::CdrRecording, yes_no(r, Msg::CdrRecordingReady, Msg::CdrRecordingPending), "cdr-recording"))}
+                    {d.satisfaction.map(|s| row(Msg::CdrSatisfaction, s.to_string(), "cdr-satisfaction"))}
+                    {d.survey_offered.map(|o| {
+                        let how = d.satisfaction_channel.clone().map(|c| format!(" · {c}")).unwrap_or_default();
+                        row(Msg::CdrSurvey, format!("{}{how}", yes_no(o, Msg::CdrSurveyOffered, Msg::CdrSurveyNotOffered)), "cdr-survey")
+                    })}
+                </dl>
+                {analytics.map(|a| view! {
+                    <dl class="ab-cdr__facts" data-testid="cdr-analytics" aria-label=Msg::CdrAnalytics.text(lang)>
+                        {a.problem_solved.map(|s| row(Msg::CdrAnalytics, yes_no(s, Msg::CdrProblemSolved, Msg::CdrProblemUnsolved), "cdr-solved"))}
+                        {(!a.problem.is_empty()).then(|| row(Msg::CdrProblem, a.problem.clone(), "cdr-problem"))}
+                        {(!a.solution.is_empty()).then(|| row(Msg::CdrSolution, a.solution.clone(), "cdr-solution"))}
+                        {(!a.emotion.is_empty() || a.emotion_confidence.is_some()).then(|| {
+                            let confidence = a.emotion_confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
+                            row(Msg::CdrEmotion, format!("{}{confidence}", a.emotion), "cdr-emotion")
+                        })}
+                        {(!a.satisfaction_note.is_empty()).then(|| row(Msg::CdrSatisfactionNote, a.satisfaction_note.clone(), "cdr-satisfaction-note"))}
+                        {(!a.todo.is_empty()).then(|| row(Msg::CdrTodo, a.todo.join("; "), "cdr-todo"))}
+                    </dl>
                 })}
-                {d.satisfaction.map(|s| row(Msg::CdrSatisfaction, s.to_string()))}
-            </dl>
-            <h3 class="ab-cdr__subtitle">{tr(Msg::CdrTimeline)}</h3>
-            <ol class="ab-cdr__timeline" data-testid="cdr-timeline">
-                {d.timeline.iter().map(|e| {
-                    let source = e.source;
-                    view! {
-                        <li class="ab-cdr__event" data-source=format!("{source:?}").to_lowercase()>
-                            <span class="ab-timer">{clock_time(e.at)}</span>
-                            <span class="ab-cdr__source">{tr(source.msg())}</span>
-                            <span class="ab-cdr__name">{e.event.clone()}</span>
-                            {(!e.who.is_empty()).then(|| view! { <span class="ab-cdr__who">{e.who.clone()}</span> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
+            </section>
         </div>
     }
 }

@@ -189,7 +189,7 @@ impl Toolbar {
                 match client.call(&ccc::detail_call(&job_id)).await {
                     Ok(env) => {
                         match serde_json::from_value::<CallDetailRecord>(env.data) {
-                            Ok(record) => this.apply(Input::CallDetail(cdr::from_ccc(&record))),
+                            Ok(record) => this.apply(Input::CallDetail(Box::new(cdr::from_ccc(&record)))),
                             Err(e) => warn(&format!("agentbar: unreadable call detail record: {e}")),
                         }
                         return;

@@ -143,33 +143,17 @@ fn listen(tb: Toolbar, host: Shared) {
             Ok(Command::Hello { nonce }) => {
                 h.origin = Some(origin);
                 h.subscribed = false;
-                let commands = [
-                    "subscribe",
-                    "getSnapshot",
-                    "dial",
-                    "answer",
-                    "reject",
-                    "hangup",
-                    "hold",
-                    "retrieve",
-                    "transfer",
-                    "consult",
-                    "consultCancel",
-                    "setState",
-                    "signOut",
-                ];
-                let events = [
-                    "agent.stateChanged",
-                    "call.ringing",
-                    "call.answered",
-                    "call.held",
-                    "call.resumed",
-                    "call.consultStarted",
-                    "call.consultCancelled",
-                    "call.transferred",
-                    "call.ended",
-                    "connection.status",
-                ];
+                // The host's language and look, as far as the deployment allows.
+                let (lang, theme) =
+                    tb.deployment.with_value(|d| crate::config::host_settings(&env.payload, d));
+                if let Some(lang) = lang {
+                    tb.lang.set(lang);
+                }
+                tb.theme.set(theme.clone());
+                let settings = json!({
+                    "lang": tb.lang.get_untracked().tag(),
+                    "theme": { "accent": theme.accent, "density": theme.density, "mode": theme.mode },
+                });
                 let last_seq = h.journal.next_seq;
                 let supported: Vec<&str> = Action::ALL
                     .iter()
@@ -183,8 +167,8 @@ fn listen(tb: Toolbar, host: Shared) {
                     json!({
                         "version": env!("CARGO_PKG_VERSION"), "protocol": VERSION, "nonce": nonce,
                         "vendor": match tb.vendor { Vendor::Huawei => "huawei", Vendor::Aliyun => "aliyun" },
-                        "capabilities": { "commands": commands, "events": events, "actions": supported },
-                        "lastSeq": last_seq,
+                        "capabilities": { "commands": crate::embed::protocol::COMMANDS, "events": crate::embed::protocol::EVENTS, "actions": supported },
+                        "lastSeq": last_seq, "settings": settings,
                     }),
                 );
             }

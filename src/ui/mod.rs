@@ -193,7 +193,10 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         visible.remove();
     });
     view! {
-        <div class="ab-root" lang=move || toolbar.lang.get().tag()>
+        <div class="ab-root" lang=move || toolbar.lang.get().tag()
+            data-theme=move || toolbar.theme.with(|t| t.mode)
+            data-density=move || toolbar.theme.with(|t| t.density)
+            style=move || toolbar.theme.with(|t| t.accent.as_ref().map(|a| format!("--ab-accent: {a}")))>
             {move || {
             // Texts read the language untracked (see `tr`): switching it rebuilds the toolbar.
             toolbar.lang.track();

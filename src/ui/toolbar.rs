@@ -99,6 +99,8 @@ fn agent_state_msg(code: Option<i64>) -> Msg {
 pub struct Toolbar {
     pub session: RwSignal<Session>,
     pub lang: RwSignal<Lang>,
+    /// The host page's accent, density and light/dark choice (embedding `hello`).
+    pub theme: RwSignal<crate::config::Theme>,
     /// Ticks once a second; every timer on screen derives from it (one interval in all).
     pub clock: RwSignal<u64>,
     pub config: StoredValue<Config>,
@@ -187,6 +189,7 @@ impl Toolbar {
             ccc_client: StoredValue::new_local(CccClient::new(&config.gateway)),
             ccc: StoredValue::new_local(CccState::default()),
             lang: RwSignal::new(lang),
+            theme: RwSignal::new(Default::default()),
             clock: RwSignal::new(now_ms()),
             client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
             config: StoredValue::new(config),
