@@ -9,7 +9,7 @@ pub mod embed;
 pub mod i18n;
 pub mod keys;
 pub mod protocol;
-pub mod vendor;
+pub mod adapter;
 
 #[cfg(target_arch = "wasm32")]
 pub mod net;

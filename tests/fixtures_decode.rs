@@ -4,7 +4,7 @@
 use agentbar::protocol::huawei::{
     decode_envelope, decode_hold_list, poll_events, MediaTransferBody, RejectBody, RETCODE_OK,
 };
-use agentbar::vendor::huawei::{decode_event, Decoded};
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use std::fs;
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 use agentbar::core::step::{step, Input};
 use agentbar::core::Session;
 use agentbar::protocol::{aliyun, huawei};
-use agentbar::vendor::{aliyun as ccc, huawei as hw};
+use agentbar::adapter::{aliyun as ccc, huawei as hw};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

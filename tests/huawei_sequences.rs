@@ -7,7 +7,7 @@ use agentbar::core::step::{step, Effect, InitialState, Input, Intent, RejectMode
 use agentbar::core::{allowed_actions, ErrorKind, GatewayError, Media, Session};
 use agentbar::i18n::Msg;
 use agentbar::protocol::huawei::{decode_envelope, poll_events};
-use agentbar::vendor::huawei::{decode_event, Decoded};
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use serde_json::{json, Value};
 
 /// Decodes one poll body and steps every event in it; returns all effects.
@@ -364,7 +364,7 @@ fn consult_cancel_after_the_consultee_answered_returns_to_the_customer() {
 
 #[test]
 fn consult_cancel_is_planned_as_drop_leg_then_retrieve() {
-    use agentbar::vendor::huawei::plan;
+    use agentbar::adapter::huawei::plan;
     let p = plan(
         &Intent::CancelConsult { customer_call_id: "C-1".into(), leg_call_id: Some("L-1".into()) },
         "101",
@@ -451,7 +451,7 @@ fn a_success_transfer_shows_progress_until_its_outcome() {
 #[test]
 fn transfer_requests_voice_and_media() {
     use agentbar::core::transfer::{DeviceType, TransferKind, TransferRequest};
-    use agentbar::vendor::huawei::request;
+    use agentbar::adapter::huawei::request;
     let mut req = TransferRequest {
         call_id: "1552524689-16797284".into(),
         kind: TransferKind::Media,

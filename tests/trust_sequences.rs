@@ -11,8 +11,8 @@ use agentbar::core::transfer::{ConsultTarget, DeviceType, TransferKind, Transfer
 use agentbar::core::{allowed_actions, ErrorKind, GatewayError, Refusal, Session};
 use agentbar::i18n::Msg;
 use agentbar::protocol::huawei::{decode_envelope, poll_events};
-use agentbar::vendor::aliyun::{self as ccc, Answer, CccState};
-use agentbar::vendor::huawei::{decode_event, Decoded};
+use agentbar::adapter::aliyun::{self as ccc, Answer, CccState};
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- CC-Gateway helpers

@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(act("dropHeld", json!({"callId": "c1"}), &talking), Err(EmbedError::NoCall));
         assert_eq!(act("endWrapUp", json!({}), &talking), Err(EmbedError::NotAllowed));
         let mut ccc = talking.clone();
-        ccc.supported = crate::vendor::aliyun::supported();
+        ccc.supported = crate::adapter::aliyun::supported();
         assert_eq!(act("conference", json!({}), &ccc), Err(EmbedError::Unsupported));
     }
 

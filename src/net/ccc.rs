@@ -3,7 +3,7 @@
 
 use crate::core::{ErrorKind, GatewayError};
 use crate::protocol::aliyun::{decode_envelope, Envelope};
-use crate::vendor::aliyun::{self as ccc, CccCall};
+use crate::adapter::aliyun::{self as ccc, CccCall};
 use gloo_net::http::{Method, RequestBuilder};
 use serde_json::{json, Value};
 use std::rc::Rc;

@@ -5,8 +5,8 @@ pub mod ccc;
 
 use crate::core::GatewayError;
 use crate::protocol::huawei::{decode_envelope, Envelope};
-use crate::vendor::huawei::{self as hw, guid_from_header};
-use crate::vendor::{HttpRequest, Method};
+use crate::adapter::huawei::{self as hw, guid_from_header};
+use crate::adapter::{HttpRequest, Method};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::AbortSignal;

@@ -10,7 +10,7 @@ use crate::i18n::Msg;
 use crate::net::ccc::CccClient;
 use crate::net::warn;
 use crate::protocol::aliyun::{CallDetailRecord, Contexts};
-use crate::vendor::aliyun::{self as ccc, CccCall};
+use crate::adapter::aliyun::{self as ccc, CccCall};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};

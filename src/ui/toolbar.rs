@@ -14,8 +14,8 @@ use crate::net::{warn, GatewayClient, NetError};
 use crate::protocol::huawei::{
     decode_hold_list, decode_list, poll_events, AgentEntry, AgentStatus, CallRecord, SkillQueue,
 };
-use crate::vendor::aliyun::CccState;
-use crate::vendor::huawei::{self as hw, Decoded};
+use crate::adapter::aliyun::CccState;
+use crate::adapter::huawei::{self as hw, Decoded};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -174,7 +174,7 @@ impl Toolbar {
         let vendor = config.vendor;
         let mut session = Session::default();
         if vendor == Vendor::Aliyun {
-            session.supported = crate::vendor::aliyun::supported();
+            session.supported = crate::adapter::aliyun::supported();
         }
         // A link that names a gateway the deployment does not list: the password goes to the
         // deployment's gateway instead, and the agent is told.
