@@ -1,7 +1,7 @@
 //! The call-detail view's model, for both vendors: CCC's GetCallDetailRecord (seed 003), or,
 //! for the CC-Gateway, the call's own event journal kept by the state machine.
 
-use super::model::Millis;
+use super::Millis;
 use crate::i18n::Msg;
 use crate::protocol::aliyun::{CallDetailRecord, CdrParty};
 

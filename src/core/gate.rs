@@ -4,7 +4,7 @@
 
 use super::actions::{allowed_actions, Action};
 use super::model::{AgentState, CallPhase, Pending, Session};
-use super::step::Intent;
+use super::intent::Intent;
 
 /// Why an intent was not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -2,11 +2,13 @@
 //! machine, allowed actions and the poll policy. No leptos, no web-sys, no clock: time is
 //! passed in, so every timer and backoff is deterministic in tests.
 
+pub mod action;
 pub mod actions;
 pub mod cdr;
 pub mod error;
 pub mod event;
 pub mod gate;
+pub mod intent;
 pub mod model;
 pub mod poll;
 pub mod reads;
@@ -14,7 +16,11 @@ pub mod step;
 pub mod transfer;
 pub mod validate;
 
-pub use actions::{allowed_actions, Action, AllowedActions};
+pub use action::{Action, AllowedActions};
+pub use actions::allowed_actions;
+
+/// Milliseconds on the caller's clock (the browser's `Date.now()`, or a test's counter).
+pub type Millis = u64;
 pub use error::{ErrorKind, GatewayError};
 pub use event::{CallOffer, Event, Media};
 pub use gate::Refusal;

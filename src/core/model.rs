@@ -3,8 +3,7 @@
 use super::event::Media;
 use crate::i18n::Msg;
 
-/// Milliseconds on the caller's clock (the browser's `Date.now()`, or a test's counter).
-pub type Millis = u64;
+pub use super::Millis;
 
 /// The agent's own state, apart from the calls it has.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,7 +83,7 @@ pub struct Call {
     pub conference: Vec<String>,
     /// A request on this call succeeded and its event has not come yet (an answered call that
     /// still rings, a hold that is not confirmed): the same buttons stay off until it does.
-    pub settling: Option<super::actions::Action>,
+    pub settling: Option<super::action::Action>,
     /// The generation of the last gateway event or answer about this call (see `Session::gen`).
     pub gen: u64,
 }
@@ -92,8 +91,8 @@ pub struct Call {
 impl Call {
     /// A call whose answer, reject, hold… request succeeded but whose event has not come yet
     /// takes no second such request: that is how a double click hangs up the wrong call.
-    pub fn settling_blocks(&self, action: super::actions::Action) -> bool {
-        use super::actions::Action;
+    pub fn settling_blocks(&self, action: super::action::Action) -> bool {
+        use super::action::Action;
         match self.settling {
             Some(Action::Answer | Action::Reject) => matches!(action, Action::Answer | Action::Reject),
             Some(done) => done == action,
@@ -206,7 +205,7 @@ pub const NOTICE_LIMIT: usize = 4;
 /// A request the toolbar is waiting for: one at a time per action and call.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
-    pub action: super::actions::Action,
+    pub action: super::action::Action,
     /// The call the request is about ("" for the agent's own state).
     pub call_id: String,
 }
@@ -271,7 +270,7 @@ pub struct Session {
     /// The details of the last finished call, for the details panel.
     pub last_detail: Option<super::cdr::CallDetail>,
     /// What the vendor can do at all: actions it lacks are hidden, not left broken.
-    pub supported: super::actions::AllowedActions,
+    pub supported: super::action::AllowedActions,
     /// Requests in flight; a repeat of one of them is ignored until it is answered.
     pub pending: Vec<Pending>,
     /// DTMF digits typed while an earlier digit was on its way, per call, sent next in order.
@@ -305,7 +304,7 @@ impl Default for Session {
             consult: None,
             journal: Vec::new(),
             last_detail: None,
-            supported: super::actions::AllowedActions::all(),
+            supported: super::action::AllowedActions::all(),
             pending: Vec::new(),
             dtmf_queue: Vec::new(),
             gen: 0,
@@ -334,7 +333,7 @@ impl Session {
         self.notices.push(notice);
     }
 
-    pub fn is_pending(&self, action: super::actions::Action, call_id: &str) -> bool {
+    pub fn is_pending(&self, action: super::action::Action, call_id: &str) -> bool {
         self.pending.iter().any(|p| p.action == action && p.call_id == call_id)
     }
 
