@@ -24,6 +24,12 @@ pub fn message_for(code: &str) -> &'static str {
         "100-013" => "phone number invalid",
         "106-001" => "multimedia switch is off",
         "106-004" => "session transfer: devicetype invalid",
+        // Listed by mediacall/transfer (seed 002); meanings not documented (reference §8).
+        "106-005" => "session transfer failed (106-005, meaning not documented)",
+        "106-006" => "session transfer failed (106-006, meaning not documented)",
+        "106-009" => "session transfer failed (106-009, meaning not documented)",
+        "106-010" => "session transfer failed (106-010, meaning not documented)",
+        "106-012" => "session transfer failed (106-012, meaning not documented)",
         "200-001" => "callout number invalid",
         "200-002" => "no call to answer or reject",
         "200-003" => "mute: no call",
@@ -41,6 +47,10 @@ pub fn message_for(code: &str) -> &'static str {
         "200-016" => "unhold: wrong call state",
         "200-017" => "call does not exist",
         "200-018" => "consult: no call",
+        // Listed by reject (seed 004); meanings not documented (reference §8).
+        "200-037" => "reject failed (200-037, meaning not documented)",
+        "200-038" => "reject failed (200-038, meaning not documented)",
+        "200-039" => "reject failed (200-039, meaning not documented)",
         "300-001" => "no right to query this agent",
         "400-003" => "no held call",
         "600-005" => "skill query failed",

@@ -277,6 +277,55 @@ pub enum CccNoCall {
     Released,
 }
 
+/// CCC call record: the channel of the satisfaction survey offered after an established call.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SurveyChannel {
+    #[serde(rename = "IVR")]
+    Ivr,
+    #[serde(rename = "SMS")]
+    Sms,
+    /// No survey is offered.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl SurveyChannel {
+    /// `SatisfactionSurveyChannel` of the record (None: no survey).
+    pub fn wire(self) -> Option<&'static str> {
+        match self {
+            SurveyChannel::Ivr => Some("IVR"),
+            SurveyChannel::Sms => Some("SMS"),
+            SurveyChannel::None => None,
+        }
+    }
+}
+
+/// CCC call record: `EarlyMediaState` values (seed 003's enumeration).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum EarlyMediaState {
+    NoAnswer,
+    OutOfService,
+    NotExist,
+    Restricted,
+    Busy,
+    NotConnected,
+    PowerOff,
+}
+
+impl EarlyMediaState {
+    pub fn wire(self) -> &'static str {
+        match self {
+            EarlyMediaState::NoAnswer => "NoAnswer",
+            EarlyMediaState::OutOfService => "OutOfService",
+            EarlyMediaState::NotExist => "NotExist",
+            EarlyMediaState::Restricted => "Restricted",
+            EarlyMediaState::Busy => "Busy",
+            EarlyMediaState::NotConnected => "NotConnected",
+            EarlyMediaState::PowerOff => "PowerOff",
+        }
+    }
+}
+
 /// Behaviour knobs. Fields marked INFERRED/SAMPLE are guesses about the real gateway.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -381,6 +430,15 @@ pub struct Knobs {
     pub ccc_muted_flag: String,
     /// GetCallDetailRecord answers NotExists.ContactId until this long after the call ended.
     pub cdr_delay_ms: u64,
+    /// Satisfaction survey offered after every established call: IVR, SMS or none.
+    pub cdr_survey_channel: SurveyChannel,
+    /// `Satisfaction` the customer gave when a survey was offered (null: did not answer).
+    pub cdr_satisfaction: Option<i64>,
+    /// `EarlyMediaState` of an outbound call whose far end failed (never answered) the call.
+    pub cdr_early_media_fail: EarlyMediaState,
+    /// The analytics report of an established call is ready this long after the call ended
+    /// (null: never, `AnalyticsReportReady` false).
+    pub cdr_analytics_delay_ms: Option<u64>,
     /// Fixed `RequestId` for every answer ("" = a fresh upper-case UUID).
     pub ccc_fixed_request_id: String,
     /// `Message` of success answers.
@@ -450,6 +508,10 @@ impl Default for Knobs {
             ccc_held_flag: "HOLDING".into(),
             ccc_muted_flag: "MUTED".into(),
             cdr_delay_ms: 1000,
+            cdr_survey_channel: SurveyChannel::Ivr,
+            cdr_satisfaction: Some(1),
+            cdr_early_media_fail: EarlyMediaState::NotConnected,
+            cdr_analytics_delay_ms: Some(0),
             ccc_fixed_request_id: String::new(),
             ccc_success_message: String::new(),
             ccc_success_params: None,

@@ -303,7 +303,7 @@ async fn ccc_channel(State(app): State<SharedApp>, body: Bytes) -> Response {
     }
 }
 
-/// `POST /sim/ccc/cdr {contactId, set: {...}}`: fields merged over a call detail record.
+/// `POST /sim/ccc/cdr {contactId, set?, setNull?, remove?}`: changes over a call detail record.
 async fn ccc_cdr(State(app): State<SharedApp>, body: Bytes) -> Response {
     let result = body_json(&body).and_then(|v| app.lock().ccc_patch_cdr(&v));
     match result {
@@ -327,7 +327,7 @@ async fn list_faults(State(app): State<SharedApp>) -> Response {
 }
 
 /// `POST /sim/fault {kind, match?, agent?, count?, delayMs?, status?, forward?, eventType?,
-/// callid?, content?}` → the fault and whether it stays armed. An action kind without `match`
+/// callid?, content?, retcode?, code?, message?, params?}` → the fault and whether it stays armed. An action kind without `match`
 /// is carried out at once.
 async fn arm_fault(State(app): State<SharedApp>, body: Bytes) -> Response {
     let fault = match body_json(&body).and_then(|v| Fault::parse(&v)) {

@@ -4,10 +4,12 @@
 //! the model whether an armed fault hits the request and, for the transport kinds, replaces or
 //! spoils the answer: no answer at all (`drop`), a proxy's HTML error page (`status`), a late
 //! answer (`slow`), an HTML page with HTTP 200 (`malformed`) or half the JSON (`truncated`).
-//! An action fault with a `match` is carried out just before the matching request runs.
+//! An action fault with a `match` is carried out just before the matching request runs. An
+//! error-answer fault (`retcode`, `cccError`) marks the request with [`ForcedError`]: the
+//! dialect handler logs it and answers that error without processing it.
 
 use crate::model::{DropStage, Fault, FaultKind};
-use crate::request::{self, body_value, path_agent, FaultTag};
+use crate::request::{self, body_value, path_agent, FaultTag, ForcedError};
 use crate::{now_ms, App, SharedApp};
 use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
@@ -69,7 +71,7 @@ pub async fn layer(State(app): State<SharedApp>, req: Request, next: Next) -> Re
             record_unforwarded(&app, &req, huawei, &bytes, FaultKind::Drop);
             return dropped(DropStage::Head);
         }
-        sim.faults.take_request(&subject, agent.as_deref())
+        sim.faults.take_request(&subject, agent.as_deref(), huawei)
     };
     let Some(fault) = hit else {
         return next.run(req).await;
@@ -91,6 +93,11 @@ pub async fn layer(State(app): State<SharedApp>, req: Request, next: Next) -> Re
     }
 
     let delay = Duration::from_millis(fault.delay_ms);
+    if fault.kind.is_error_answer() {
+        tokio::time::sleep(delay).await;
+        req.extensions_mut().insert(ForcedError(fault));
+        return next.run(req).await;
+    }
     match fault.kind {
         FaultKind::Slow => {
             let response = next.run(req).await;

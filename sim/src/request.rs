@@ -5,7 +5,7 @@
 //! what the fault layer marked, so these pieces live here, below all three: the layers depend on
 //! this module and on the model, never on each other.
 
-use crate::model::FaultKind;
+use crate::model::{Fault, FaultKind};
 use crate::params;
 use axum::extract::Request;
 use axum::http::Method;
@@ -39,6 +39,11 @@ pub fn path_agent(path: &str) -> Option<String> {
 /// Request extension: the fault this request hit, for the handler's `/sim/requests` entry.
 #[derive(Debug, Clone, Copy)]
 pub struct FaultTag(pub FaultKind);
+
+/// Request extension: a `retcode` / `cccError` fault hit this request; the dialect handler logs
+/// the request and answers this fault's error instead of processing it.
+#[derive(Debug, Clone)]
+pub struct ForcedError(pub Fault);
 
 /// The `/sim/requests` text of a body: null when empty, JSON when it parses, else the text.
 pub fn body_value(body: &[u8]) -> Value {

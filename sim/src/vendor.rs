@@ -8,7 +8,7 @@
 use crate::codes::{self, Fail};
 use crate::config::{EmptyPollEvent, ErrorResult};
 use crate::model::{PollStep, QueuedEvent};
-use crate::request::{path_agent, FaultTag, HUAWEI_PREFIX};
+use crate::request::{path_agent, FaultTag, ForcedError, HUAWEI_PREFIX};
 use crate::{params, App, SharedApp};
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
@@ -161,6 +161,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     tag: Option<Extension<FaultTag>>,
+    forced: Option<Extension<ForcedError>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -191,6 +192,12 @@ async fn handle(
         (sim.cfg.knobs.error_result, seq)
     };
     let fail = |f: Fail| respond(error_body(&f, error_style), None);
+    // A `retcode` fault: logged above, answered with its code, not processed.
+    if let Some(Extension(ForcedError(fault))) = forced {
+        let code = fault.retcode.unwrap_or_default();
+        let message = fault.message.unwrap_or_else(|| codes::message_for(&code).to_string());
+        return fail(Fail { code, message });
+    }
 
     let rest = path.strip_prefix(HUAWEI_PREFIX).unwrap_or("");
     let decoded: Vec<String> =

@@ -171,28 +171,46 @@ async fn seed003_call_detail_record() {
         "EstablishedTime",
         "ReleaseTime",
         "RecordingReady",
+        // Survey (knobs cdrSurveyChannel IVR, cdrSatisfaction 1), analytics, callee location.
+        "SatisfactionSurveyOffered",
+        "Satisfaction",
+        "SatisfactionSurveyChannel",
+        "CalleeLocation",
+        "AnalyticsReportReady",
     ] {
         assert_eq!(natural["Data"][key], expected["Data"][key], "simulated {key}");
     }
+    // The page is in traditional Chinese and pads the caller's place; the API speaks simplified.
+    assert_eq!(expected["Data"]["CallerLocation"], " 山東省-淄博");
+    assert_eq!(natural["Data"]["CallerLocation"], "山东省-淄博");
+    // Every key of the example is there (an outbound call has no IVR or queue events; the next
+    // test checks every depth on an inbound call).
+    let mut keys: Vec<_> = natural["Data"].as_object().unwrap().keys().collect();
+    let mut seed_keys: Vec<_> = expected["Data"].as_object().unwrap().keys().collect();
+    keys.sort();
+    seed_keys.sort();
+    assert_eq!(keys, seed_keys);
+    assert_same_keys(
+        &natural["Data"]["AnalyticsReport"],
+        &expected["Data"]["AnalyticsReport"],
+        "$.Data.AnalyticsReport",
+    );
     for key in ["Code", "HttpStatusCode", "Message", "RequestId"] {
         assert_eq!(natural[key], expected[key], "envelope {key}");
     }
-    // The rest of the example is not simulated (satisfaction, locations, analytics, skill group
-    // of an outbound call) or is inconsistent in itself (CallDuration 50 with equal established
-    // and release times; IVR/queue events on an OUTBOUND call; one agent named 坐席小王 in
-    // AgentEvents against two in AgentIds): those fields are set through /sim/ccc/cdr.
+    // The rest of the example is placeholder text (analytics report, EarlyMediaState
+    // NotConnected on an answered call, the traditional-script caller location), not simulated
+    // here (skill group of an outbound call) or inconsistent in itself (CallDuration 50 with
+    // equal established and release times; IVR/queue events on an OUTBOUND call; one agent
+    // named 坐席小王 in AgentEvents against two in AgentIds): those fields are set through
+    // /sim/ccc/cdr.
     let mut set = serde_json::Map::new();
     for key in [
         "CallDuration",
         "SkillGroupIds",
         "SkillGroupNames",
-        "SatisfactionSurveyOffered",
-        "Satisfaction",
-        "SatisfactionSurveyChannel",
         "CallerLocation",
-        "CalleeLocation",
         "EarlyMediaState",
-        "AnalyticsReportReady",
         "AnalyticsReport",
         "AgentEvents",
         "IvrEvents",
@@ -205,4 +223,73 @@ async fn seed003_call_detail_record() {
     let a = ccc.call("GetCallDetailRecord", &[("ContactId", job)]).await;
     assert_eq!(a.status, 200);
     assert_same(&a.body, &expected, "$");
+}
+
+/// `actual` has exactly the keys of `expected`, recursively (values are not compared). A list
+/// of objects must not be empty, and each of its items has the keys of the example's first.
+fn assert_same_keys(actual: &Value, expected: &Value, path: &str) {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => {
+            let mut ak: Vec<_> = a.keys().collect();
+            let mut ek: Vec<_> = e.keys().collect();
+            ak.sort();
+            ek.sort();
+            assert_eq!(ak, ek, "keys differ at {path}");
+            for (k, v) in e {
+                assert_same_keys(&a[k], v, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            if let Some(first @ Value::Object(_)) = e.first() {
+                assert!(!a.is_empty(), "empty list at {path}");
+                for (i, item) in a.iter().enumerate() {
+                    assert_same_keys(item, first, &format!("{path}[{i}]"));
+                }
+            }
+        }
+        (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
+            panic!("shape differs at {path}: {actual} vs {expected}")
+        }
+        _ => {}
+    }
+}
+
+/// A call the simulator made up end to end (inbound through the IVR and a queue, answered by a
+/// CCC agent, hung up by the customer) has a record with every key of seed 003's Data, at
+/// every depth: nothing in the example is left to `/sim/ccc/cdr`.
+#[tokio::test]
+async fn simulated_call_record_has_every_key_of_the_seed() {
+    let expected = fixture("get_call_detail_record_seed003.json");
+    let gw = common::start().await;
+    let ccc = Ccc::new(&gw.base);
+    let u = "agent101@ccc-demo";
+    clock(&gw, 1_700_000_000_000).await;
+    ccc.ok(
+        "SignInGroup",
+        &[("UserId", u), ("DeviceId", "d"), ("SignedSkillGroupIdList", r#"["skillgroup1@ccc-demo"]"#)],
+    )
+    .await;
+    ccc.ok("ReadyForService", &[("UserId", u)]).await;
+    let callid =
+        gw.offer(json!({"agent": "101", "skill": 1, "caller": "05331234567", "called": "13323150000"})).await;
+    let job = ccc.ok("PollUserStatus", &[("UserId", u)]).await["CallContext"]["JobId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    gw.ctl("POST", "/sim/clock", json!({"advanceMs": 4000})).await;
+    ccc.ok("AnswerCall", &[("UserId", u), ("JobId", &job)]).await;
+    gw.ctl("POST", "/sim/clock", json!({"advanceMs": 50_000})).await;
+    gw.ctl("POST", "/sim/customer-hangup", json!({"callid": callid})).await;
+    gw.ctl("POST", "/sim/clock", json!({"advanceMs": 1000})).await;
+    let a = ccc.call("GetCallDetailRecord", &[("ContactId", &job)]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let data = &a.body["Data"];
+    assert_same_keys(data, &expected["Data"], "$.Data");
+    assert_eq!(
+        (data["CallerLocation"].as_str(), data["CalleeLocation"].as_str()),
+        (Some("山东省-淄博"), Some("河北省-唐山"))
+    );
+    assert_eq!(data["CallDuration"], 50);
+    assert_eq!(data["EarlyMediaState"], "", "an answered call has no early-media failure");
+    assert_eq!(data["AnalyticsReport"]["ProblemSolving"]["Solved"], true);
 }

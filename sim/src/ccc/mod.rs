@@ -11,7 +11,7 @@
 pub mod sign;
 
 use crate::model::ccc::CccFail;
-use crate::request::{body_value, FaultTag};
+use crate::request::{body_value, FaultTag, ForcedError};
 use crate::{params, App, SharedApp};
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -70,6 +70,7 @@ fn error_response(fail: &CccFail, request_id: String) -> Response {
 pub async fn handle(app: SharedApp, req: Request) -> Response {
     let now = app.now();
     let tag = req.extensions().get::<FaultTag>().map(|t| t.0);
+    let forced = req.extensions().get::<ForcedError>().map(|f| f.0.clone());
     let (parts, body) = req.into_parts();
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
     let method = parts.method.as_str().to_string();
@@ -134,6 +135,8 @@ pub async fn handle(app: SharedApp, req: Request) -> Response {
             last.ccc = Some(extra);
         }
         let result = match checked {
+            // A `cccError` fault: logged above, answered with its error, not processed.
+            _ if forced.is_some() => Err(sim.ccc_fault_error(forced.as_ref().expect("checked"), &business)),
             _ if action.is_empty() => Err(CccFail::blank("Action")),
             Err((_, sign::SigError::Missing)) => Err(CccFail::new(
                 400,

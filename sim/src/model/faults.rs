@@ -1,8 +1,9 @@
 //! Fault injection (`/sim/fault`): the armed faults and the model side of each kind.
 //!
-//! Transport kinds (`drop`, `status`, `slow`, `malformed`, `truncated`) are carried out by the
-//! HTTP layer (`crate::fault`); this module only decides which request they hit. The other
-//! kinds change the model: `duplicateEvent` in the event poll, `unknownCallEvent`,
+//! Transport kinds (`drop`, `status`, `slow`, `malformed`, `truncated`) and the error-answer
+//! kinds (`retcode` for CC-Gateway requests, `cccError` for CCC requests) are carried out by the
+//! HTTP layer (`crate::fault`) and the dialect handlers; this module only decides which request
+//! they hit. The other kinds change the model: `duplicateEvent` in the event poll, `unknownCallEvent`,
 //! `expireGuid`, `signOut` and `restart` at once (or when a matching request arrives).
 
 use super::{session, Emit, Ms, QueuedEvent, Sim};
@@ -23,10 +24,14 @@ pub enum FaultKind {
     ExpireGuid,
     SignOut,
     Restart,
+    /// A CC-Gateway request is answered with a given retcode without being processed.
+    Retcode,
+    /// A CCC request is answered with a given CCC error without being processed.
+    CccError,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::Drop,
         FaultKind::Status,
         FaultKind::Slow,
@@ -37,6 +42,8 @@ impl FaultKind {
         FaultKind::ExpireGuid,
         FaultKind::SignOut,
         FaultKind::Restart,
+        FaultKind::Retcode,
+        FaultKind::CccError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +58,8 @@ impl FaultKind {
             FaultKind::ExpireGuid => "expireGuid",
             FaultKind::SignOut => "signOut",
             FaultKind::Restart => "restart",
+            FaultKind::Retcode => "retcode",
+            FaultKind::CccError => "cccError",
         }
     }
 
@@ -78,6 +87,20 @@ impl FaultKind {
         )
     }
 
+    /// Answers a request with an error of its dialect instead of processing it.
+    pub fn is_error_answer(self) -> bool {
+        matches!(self, FaultKind::Retcode | FaultKind::CccError)
+    }
+
+    /// Can hit a request of this dialect (`huawei`: CC-Gateway, else CCC)?
+    fn hits_dialect(self, huawei: bool) -> bool {
+        match self {
+            FaultKind::Retcode => huawei,
+            FaultKind::CccError => !huawei,
+            _ => true,
+        }
+    }
+
     fn needs_agent(self) -> bool {
         matches!(self, FaultKind::UnknownCallEvent | FaultKind::ExpireGuid | FaultKind::SignOut)
     }
@@ -98,7 +121,7 @@ pub struct Fault {
     pub count: u64,
     pub hits: u64,
     pub delay_ms: u64,
-    /// HTTP status of `status` faults.
+    /// HTTP status of `status` faults and of the `cccError` answer (`retcode`: always 200).
     pub status: u16,
     /// drop/status/malformed: the gateway still processes the request, only the answer is
     /// lost or replaced (default: the request never reaches it).
@@ -111,6 +134,14 @@ pub struct Fault {
     pub content: Option<Value>,
     /// drop: where the connection dies.
     pub stage: DropStage,
+    /// retcode: the CC-Gateway `retcode` answered.
+    pub retcode: Option<String>,
+    /// cccError: the CCC `Code` answered (its HTTP status is `status`).
+    pub code: Option<String>,
+    /// retcode / cccError: the message (default: the code's standard text).
+    pub message: Option<String>,
+    /// cccError: `Params` filled into the message template (default: from the request).
+    pub params: Option<Vec<String>>,
 }
 
 /// Where a `drop` cuts the connection.
@@ -123,7 +154,7 @@ pub enum DropStage {
     Body,
 }
 
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 15] = [
     "kind",
     "match",
     "agent",
@@ -135,6 +166,10 @@ const KEYS: [&str; 11] = [
     "callid",
     "content",
     "stage",
+    "retcode",
+    "code",
+    "message",
+    "params",
 ];
 
 /// A browser resends a request at once when a reused keep-alive connection closes before any
@@ -170,14 +205,72 @@ impl Fault {
             format!("unknown kind `{kind_name}` (one of {})", names.join(", "))
         })?;
         let status = match uint("status")? {
-            None => 502,
-            Some(s) if (400..=599).contains(&s) => s as u16,
+            None => None,
+            Some(s) if (400..=599).contains(&s) => Some(s as u16),
             Some(_) => return Err("status must be 400-599".into()),
         };
         let forward = match obj.get("forward") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err("`forward` must be a boolean".into()),
+        };
+        let retcode = string("retcode")?.filter(|c| !c.trim().is_empty());
+        let code = string("code")?.filter(|c| !c.trim().is_empty());
+        let message = string("message")?;
+        let params = match obj.get("params") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => Ok(s.clone()),
+                        Value::Number(n) => Ok(n.to_string()),
+                        _ => Err("`params` must be a list of strings".to_string()),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(_) => return Err("`params` must be a list of strings".into()),
+        };
+        match kind {
+            FaultKind::Retcode => {
+                let c = retcode.as_deref().ok_or("retcode needs `retcode` (e.g. \"200-037\")")?;
+                if c == "0" {
+                    return Err("`retcode` must be an error code, not \"0\"".into());
+                }
+                if status.is_some() {
+                    return Err("retcode answers HTTP 200 as the gateway does: `status` is not used".into());
+                }
+                if code.is_some() || params.is_some() {
+                    return Err("`code` and `params` belong to cccError; retcode takes `retcode`".into());
+                }
+            }
+            FaultKind::CccError => {
+                let c = code.as_deref().ok_or("cccError needs `code` (e.g. \"NotExists.JobId\")")?;
+                if c == "OK" {
+                    return Err("`code` must be an error code, not \"OK\"".into());
+                }
+                if retcode.is_some() {
+                    return Err("`retcode` belongs to retcode; cccError takes `code`".into());
+                }
+            }
+            _ => {
+                if retcode.is_some() || code.is_some() || message.is_some() || params.is_some() {
+                    return Err(format!(
+                        "`retcode`, `code`, `message`, `params` are not used by {kind_name}"
+                    ));
+                }
+            }
+        }
+        if kind.is_error_answer() && forward {
+            return Err(format!("{kind_name} answers without processing the request: `forward` is not used"));
+        }
+        let status = match (kind, status) {
+            (_, Some(s)) => s,
+            (FaultKind::Retcode, None) => 200,
+            (FaultKind::CccError, None) => {
+                crate::model::ccc::default_error_status(code.as_deref().unwrap_or(""))
+            }
+            _ => 502,
         };
         let agent = string("agent")?;
         if kind.needs_agent() && agent.is_none() {
@@ -203,6 +296,10 @@ impl Fault {
             callid: string("callid")?,
             content: obj.get("content").cloned(),
             stage,
+            retcode,
+            code,
+            message,
+            params,
         })
     }
 
@@ -279,14 +376,19 @@ impl Faults {
     /// True when some fault may act on a request (a cheap test before reading the body).
     pub fn any_for_requests(&self) -> bool {
         !self.recent_drops.is_empty()
-            || self.armed.iter().any(|f| f.kind.is_transport() || f.kind.is_action())
+            || self
+                .armed
+                .iter()
+                .any(|f| f.kind.is_transport() || f.kind.is_action() || f.kind.is_error_answer())
     }
 
-    /// The fault a request hits, if any: the oldest armed transport fault, or action fault with
-    /// a `match`, that matches. Counts the hit and disarms a used-up fault.
-    pub fn take_request(&mut self, subject: &str, agent: Option<&str>) -> Option<Fault> {
+    /// The fault a request hits, if any: the oldest armed transport or error-answer fault of the
+    /// request's dialect (`huawei`: CC-Gateway, else CCC), or action fault with a `match`, that
+    /// matches. Counts the hit and disarms a used-up fault.
+    pub fn take_request(&mut self, subject: &str, agent: Option<&str>, huawei: bool) -> Option<Fault> {
         let i = self.armed.iter().position(|f| {
-            (f.kind.is_transport() || (f.kind.is_action() && f.pattern.is_some()))
+            (f.kind.is_transport() || f.kind.is_error_answer() || (f.kind.is_action() && f.pattern.is_some()))
+                && f.kind.hits_dialect(huawei)
                 && f.matches(subject, agent)
         })?;
         let done = self.armed[i].hit();

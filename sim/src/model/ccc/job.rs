@@ -147,8 +147,9 @@ pub struct Job {
     pub customer_events: Vec<Ev>,
     /// Consult target of InitiateAttendedTransfer: (TransfereeType, Transferee).
     pub consult: Option<(String, String)>,
-    /// Fields set by `POST /sim/ccc/cdr` (test aid), merged over the record's `Data`.
-    pub cdr_patch: Map<String, Value>,
+    /// Changes made by `POST /sim/ccc/cdr` (test aid), applied over the record's `Data` in
+    /// order: field (or JSON pointer) → value (JSON null included), or None = removed.
+    pub cdr_patch: Vec<super::cdr::CdrPatch>,
 }
 
 impl Job {

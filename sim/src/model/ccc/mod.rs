@@ -15,6 +15,7 @@ mod context;
 mod errors;
 mod job;
 mod lists;
+mod location;
 mod sync;
 mod test_aids;
 mod transfer;
@@ -23,8 +24,10 @@ use super::{Agent, BaseState, Call, CallKind, CallState, Ms, Sim};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 
-pub use errors::CccFail;
+pub use cdr::CdrPatch;
+pub use errors::{default_error_status, CccFail};
 pub use job::{AgentTrack, Channel, Ev, Job, Role};
+pub use location::location;
 
 /// CCC data of an agent (the rest of its state is the model's).
 #[derive(Debug, Clone, Default)]

@@ -49,7 +49,7 @@ impl Sim {
             queue_events: Vec::new(),
             customer_events: Vec::new(),
             consult: None,
-            cdr_patch: Map::new(),
+            cdr_patch: Vec::new(),
         };
         if outbound {
             job.customer_events.push(Ev { event: "Ringing".into(), time: now, duration: None });

@@ -61,13 +61,52 @@ impl Sim {
         Ok(ch.to_json(&jid))
     }
 
-    /// `POST /sim/ccc/cdr {contactId, set}`: fields merged over the call record (null removes).
+    /// `POST /sim/ccc/cdr {contactId, set?, setNull?, remove?}`: changes merged over the call
+    /// record, in order: `set` fields (a null value removes the field), `setNull` fields made
+    /// JSON null, `remove` fields removed. A name starting with `/` is a JSON pointer into
+    /// `Data` (`/AnalyticsReport/Emotion`, `/AgentEvents/0/EventSequence`). A later change of
+    /// the same name replaces an earlier one.
     pub fn ccc_patch_cdr(&mut self, v: &Value) -> Result<Value, String> {
+        let obj = v.as_object().ok_or("expected a JSON object")?;
+        if let Some(k) = obj.keys().find(|k| !["contactId", "set", "setNull", "remove"].contains(&k.as_str()))
+        {
+            return Err(format!("unknown key `{k}`"));
+        }
         let id = v.get("contactId").and_then(Value::as_str).ok_or("contactId is required")?;
-        let set = v.get("set").and_then(Value::as_object).ok_or("set must be an object")?;
+        let names = |key: &str| -> Result<Vec<String>, String> {
+            match v.get(key) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str().map(str::to_string).ok_or(format!("{key} must be a list of field names"))
+                    })
+                    .collect(),
+                Some(_) => Err(format!("{key} must be a list of field names")),
+            }
+        };
+        let mut changes: Vec<(String, Option<Value>)> = Vec::new();
+        match v.get("set") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(set)) => {
+                changes.extend(
+                    set.iter().map(|(k, val)| (k.clone(), Some(val.clone()).filter(|x| !x.is_null()))),
+                );
+            }
+            Some(_) => return Err("set must be an object".into()),
+        }
+        changes.extend(names("setNull")?.into_iter().map(|k| (k, Some(Value::Null))));
+        changes.extend(names("remove")?.into_iter().map(|k| (k, None)));
+        if changes.is_empty() {
+            return Err("nothing to change: give set, setNull or remove".into());
+        }
+        if let Some((k, _)) = changes.iter().find(|(k, _)| k.is_empty()) {
+            return Err(format!("bad field name `{k}`"));
+        }
         let job = self.ccc.jobs.values_mut().find(|j| j.job_id == id).ok_or("unknown contactId")?;
-        for (k, val) in set {
-            job.cdr_patch.insert(k.clone(), val.clone());
+        for (k, val) in changes {
+            job.cdr_patch.retain(|(old, _)| *old != k);
+            job.cdr_patch.push((k, val));
         }
         Ok(json!({"ok": true}))
     }
