@@ -25,8 +25,8 @@ use agentbar::core::{ErrorKind, Session};
 use agentbar::protocol::huawei::{
     decode_envelope, decode_hold_list, poll_events, AgentStatus, CallRecord, RawEvent,
 };
-use agentbar::vendor::huawei::{self as hw, guid_from_header, Decoded};
-use agentbar::vendor::HttpRequest;
+use agentbar::adapter::huawei::{self as hw, guid_from_header, Decoded};
+use agentbar::adapter::HttpRequest;
 use agentbar_sim::config::SimConfig;
 use axum::body::Body;
 use axum::http::{Method, Request};
