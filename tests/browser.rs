@@ -7,7 +7,7 @@ use agentbar::core::event::{CallOffer, Event, Media};
 use agentbar::core::model::{AgentState, Session};
 use agentbar::core::step::{step, Input};
 use agentbar::i18n::Lang;
-use agentbar::ui::{RingingBanner, Toolbar};
+use agentbar::ui::{Commands, RingingBanner, Toolbar};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -41,11 +41,14 @@ fn ringing_session(caller: &str) -> Session {
 /// Mounts the ringing banner for a session into a fresh element.
 fn mount_banner(session: Session, lang: Lang) -> (Toolbar, web_sys::HtmlElement) {
     let toolbar = Toolbar::new(Config::default(), Default::default(), lang);
-    toolbar.session.set(session);
+    toolbar.view.session.set(session);
     let host: web_sys::HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
     leptos::mount::mount_to(host.clone(), move || {
-        provide_context(toolbar);
+        provide_context(toolbar.view);
+        provide_context(toolbar.ring);
+        provide_context(toolbar.phone);
+        provide_context(Commands::new(toolbar));
         view! { <RingingBanner/> }
     })
     .forget();

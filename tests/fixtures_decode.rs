@@ -1,10 +1,10 @@
 //! Every vendor payload in tests/fixtures/ (the seeds' examples first) decodes with the
 //! toolbar's own types. The simulator is checked against the same files.
 
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use agentbar::protocol::huawei::{
     decode_envelope, decode_hold_list, poll_events, MediaTransferBody, RejectBody, RETCODE_OK,
 };
-use agentbar::adapter::huawei::{decode_event, Decoded};
 use std::fs;
 use std::path::Path;
 

@@ -4,10 +4,10 @@
 //! property is "never panics"; a panic in the browser kills the toolbar mid-shift.
 //! `PROPTEST_CASES` bounds the run (./dev.sh test keeps it to a few seconds).
 
+use agentbar::adapter::{aliyun as ccc, huawei as hw};
 use agentbar::core::step::{step, Input};
 use agentbar::core::Session;
 use agentbar::protocol::{aliyun, huawei};
-use agentbar::adapter::{aliyun as ccc, huawei as hw};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

@@ -1,13 +1,13 @@
 //! The documented CC-Gateway event sequences (cc-gateway.md §3, §6, §9; seed 004), fed as raw
 //! JSON through the decoder and the state machine, event by event.
 
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use agentbar::core::actions::Action;
 use agentbar::core::model::{AgentState, CallPhase, Connection};
 use agentbar::core::step::{step, Effect, InitialState, Input, Intent, RejectMode};
 use agentbar::core::{allowed_actions, ErrorKind, GatewayError, Media, Session};
 use agentbar::i18n::Msg;
 use agentbar::protocol::huawei::{decode_envelope, poll_events};
-use agentbar::adapter::huawei::{decode_event, Decoded};
 use serde_json::{json, Value};
 
 /// Decodes one poll body and steps every event in it; returns all effects.
@@ -450,8 +450,8 @@ fn a_success_transfer_shows_progress_until_its_outcome() {
 
 #[test]
 fn transfer_requests_voice_and_media() {
-    use agentbar::core::transfer::{DeviceType, TransferKind, TransferRequest};
     use agentbar::adapter::huawei::request;
+    use agentbar::core::transfer::{DeviceType, TransferKind, TransferRequest};
     let mut req = TransferRequest {
         call_id: "1552524689-16797284".into(),
         kind: TransferKind::Media,

@@ -2,6 +2,8 @@
 //! the agent's view. One test per hole, named after its sequence; each steps the pure core
 //! (and the vendor adapters) the way the browser's I/O layer does.
 
+use agentbar::adapter::aliyun::{self as ccc, Answer, CccState};
+use agentbar::adapter::huawei::{decode_event, Decoded};
 use agentbar::core::actions::Action;
 use agentbar::core::model::{AgentState, CallPhase, Connection, ConsultState};
 use agentbar::core::step::{
@@ -11,8 +13,6 @@ use agentbar::core::transfer::{ConsultTarget, DeviceType, TransferKind, Transfer
 use agentbar::core::{allowed_actions, ErrorKind, GatewayError, Refusal, Session};
 use agentbar::i18n::Msg;
 use agentbar::protocol::huawei::{decode_envelope, poll_events};
-use agentbar::adapter::aliyun::{self as ccc, Answer, CccState};
-use agentbar::adapter::huawei::{decode_event, Decoded};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- CC-Gateway helpers

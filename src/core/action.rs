@@ -125,4 +125,3 @@ impl AllowedActions {
         AllowedActions(self.0 & other.0)
     }
 }
-

@@ -3,8 +3,8 @@
 //! click, a held-down shortcut or a host page sending a command twice all end here.
 
 use super::actions::{allowed_actions, Action};
-use super::model::{AgentState, CallPhase, Pending, Session};
 use super::intent::Intent;
+use super::model::{AgentState, CallPhase, Pending, Session};
 
 /// Why an intent was not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -113,4 +113,3 @@ pub enum Intent {
         customer_call_id: String,
     },
 }
-

@@ -2,7 +2,7 @@
 //! CC-Gateway call's own event journal): outcome, who hung up, times, recording, satisfaction,
 //! and one timeline merged from the IVR, queue, agent and customer events.
 
-use super::{tr, use_toolbar};
+use super::{tr, use_view};
 use crate::core::cdr::{disposition_msg, CallDetail};
 use crate::i18n::Msg;
 use leptos::prelude::*;
@@ -15,8 +15,8 @@ fn clock_time(ms: u64) -> String {
 
 #[component]
 pub fn CallDetailPanel() -> impl IntoView {
-    let tb = use_toolbar();
-    let detail = Memo::new(move |_| tb.session.with(|s| s.last_detail.clone()));
+    let ui = use_view();
+    let detail = Memo::new(move |_| ui.session.with(|s| s.last_detail.clone()));
     let open = RwSignal::new(false);
     // A new record opens the panel; the agent can close it and reopen it.
     Effect::new(move |prev: Option<Option<(String, usize)>>| {
@@ -45,10 +45,10 @@ pub fn CallDetailPanel() -> impl IntoView {
 
 #[component]
 fn CallDetailView(detail: CallDetail) -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
     // Static: the record does not change, and the view must not subscribe to the long-lived
     // language signal (see `tr`).
-    let lang = tb.lang.get_untracked();
+    let lang = ui.lang.get_untracked();
     let d = detail;
     let disposition = disposition_msg(&d.disposition)
         .map(|m| m.text(lang).to_string())

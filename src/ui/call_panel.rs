@@ -1,7 +1,7 @@
 //! The call panel: the call the agent is on (party, direction, talk timer; hang up, hold,
 //! mute, keypad) and the dialer for calling out.
 
-use super::{key_label, titled, tr, use_toolbar, ConsultPicker, Elapsed, TransferDialog};
+use super::{key_label, titled, tr, use_commands, use_view, ConsultPicker, Elapsed, TransferDialog};
 use crate::config::Vendor;
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::event::Media;
@@ -33,9 +33,10 @@ type OpenFor = RwSignal<Option<String>>;
 
 #[component]
 pub fn CallPanel() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let active = Memo::new(move |_| {
-        tb.session.with(|s| {
+        ui.session.with(|s| {
             s.active().map(|c| ActiveCall {
                 call_id: c.id.clone(),
                 media: c.media,
@@ -60,7 +61,7 @@ pub fn CallPanel() -> impl IntoView {
         })
     });
     let active_id = Memo::new(move |_| active.with(|c| c.as_ref().map(|c| c.call_id.clone())));
-    let allowed = Memo::new(move |_| tb.session.with(allowed_actions));
+    let allowed = Memo::new(move |_| ui.session.with(allowed_actions));
     let keypad_for: OpenFor = RwSignal::new(None);
     let transfer_for: OpenFor = RwSignal::new(None);
     let consult_for: OpenFor = RwSignal::new(None);
@@ -75,14 +76,14 @@ pub fn CallPanel() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if matches!(tb.shortcut.get(), Some((Shortcut::Transfer, _)))
+        if matches!(ui.shortcut.get(), Some((Shortcut::Transfer, _)))
             && allowed.with_untracked(|a| a.contains(Action::Transfer))
         {
             transfer_for.set(active_id.get_untracked());
         }
     });
     let transfer =
-        Memo::new(move |_| tb.session.with(|s| s.transfer.as_ref().map(|t| (t.address.clone(), t.since))));
+        Memo::new(move |_| ui.session.with(|s| s.transfer.as_ref().map(|t| (t.address.clone(), t.since))));
 
     // Everything reactive is read here, in the panel's one long-lived closure, and the call's
     // view below is static: views that come and go with calls must not subscribe to long-lived
@@ -96,7 +97,7 @@ pub fn CallPanel() -> impl IntoView {
         active.get().map(|c| {
             let working = |a: Action| c.working.contains(&a);
             let can = move |a: Action| allowed_now.contains(a);
-            let lang = tb.lang.get();
+            let lang = ui.lang.get();
             let direction = match c.direction {
                 Direction::Inbound => Msg::Inbound,
                 Direction::Outbound => Msg::Outbound,
@@ -125,16 +126,16 @@ pub fn CallPanel() -> impl IntoView {
                     <div class="ab-call__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="hangup"
                             class:ab-btn--pending=hanging_up aria-busy=hanging_up.to_string()
-                            title=titled(Msg::HangUp, Shortcut::HangUp) aria-keyshortcuts=key_label(tb, Shortcut::HangUp)
+                            title=titled(Msg::HangUp, Shortcut::HangUp) aria-keyshortcuts=key_label(ui, Shortcut::HangUp)
                             disabled=!can(Action::HangUp) || hanging_up
-                            on:click=move |_| tb.send(Intent::HangUp { call_id: hang_id.clone() })>
+                            on:click=move |_| cmd.send(Intent::HangUp { call_id: hang_id.clone() })>
                             {tr(Msg::HangUp)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="hold"
                             class:ab-btn--pending=holding aria-busy=holding.to_string()
-                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(tb, Shortcut::Hold)
+                            title=titled(Msg::Hold, Shortcut::Hold) aria-keyshortcuts=key_label(ui, Shortcut::Hold)
                             disabled=!can(Action::Hold) || holding
-                            on:click=move |_| tb.send(Intent::Hold { call_id: hold_id.clone() })>
+                            on:click=move |_| cmd.send(Intent::Hold { call_id: hold_id.clone() })>
                             {tr(Msg::Hold)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="mute" aria-pressed=muted.to_string()
@@ -142,12 +143,12 @@ pub fn CallPanel() -> impl IntoView {
                             disabled=!(can(Action::Mute) || can(Action::Unmute)) || muting
                             on:click=move |_| {
                                 let call_id = mute_id.clone();
-                                tb.send(if muted { Intent::Unmute { call_id } } else { Intent::Mute { call_id } })
+                                cmd.send(if muted { Intent::Unmute { call_id } } else { Intent::Mute { call_id } })
                             }>
                             {if muted { Msg::Unmute.text(lang) } else { Msg::Mute.text(lang) }}
                         </button>
                         <button type="button" class="ab-btn" data-testid="transfer-open" aria-haspopup="dialog"
-                            title=titled(Msg::Transfer, Shortcut::Transfer) aria-keyshortcuts=key_label(tb, Shortcut::Transfer)
+                            title=titled(Msg::Transfer, Shortcut::Transfer) aria-keyshortcuts=key_label(ui, Shortcut::Transfer)
                             disabled=!can(Action::Transfer) on:click=move |_| transfer_for.set(Some(transfer_id.clone()))>
                             {tr(Msg::Transfer)}
                         </button>
@@ -175,8 +176,8 @@ pub fn CallPanel() -> impl IntoView {
     // The dialogs re-render only when they open or close.
     let transfer_dialog = move || {
         transfer_for.get().map(|call_id| {
-            let media = tb.session.with_untracked(|s| s.call(&call_id).map(|c| c.media).unwrap_or_default());
-            let kind = TransferKind::for_call(tb.vendor == Vendor::Aliyun, media);
+            let media = ui.session.with_untracked(|s| s.call(&call_id).map(|c| c.media).unwrap_or_default());
+            let kind = TransferKind::for_call(ui.vendor == Vendor::Aliyun, media);
             view! { <TransferDialog call_id kind on_close=Callback::new(move |_| transfer_for.set(None))/> }
         })
     };
@@ -199,9 +200,10 @@ pub fn CallPanel() -> impl IntoView {
 /// DTMF keypad for the current call (`seconddialex`).
 #[component]
 fn Keypad(call_id: String) -> impl IntoView {
-    let tb = use_toolbar();
+    let _ui = use_view();
+    let cmd = use_commands();
     let send_digit = move |digit: &'static str| {
-        tb.send(Intent::Dtmf { call_id: call_id.clone(), digits: digit.to_string() });
+        cmd.send(Intent::Dtmf { call_id: call_id.clone(), digits: digit.to_string() });
     };
     let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
     view! {
@@ -220,7 +222,8 @@ fn Keypad(call_id: String) -> impl IntoView {
 /// Calling out: a number field validated before the request is sent.
 #[component]
 fn Dialer() -> impl IntoView {
-    let tb = use_toolbar();
+    let _ui = use_view();
+    let cmd = use_commands();
     let open = RwSignal::new(false);
     let number = RwSignal::new(String::new());
     let tried = RwSignal::new(false);
@@ -229,7 +232,7 @@ fn Dialer() -> impl IntoView {
         tried.set(true);
         let n = number.get_untracked().trim().to_string();
         if validate::dial_number(&n) {
-            tb.send(Intent::CallOut { number: n });
+            cmd.send(Intent::CallOut { number: n });
             number.set(String::new());
             tried.set(false);
             open.set(false);

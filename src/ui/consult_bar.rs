@@ -3,7 +3,7 @@
 //! after they answered, and brings the agent back to the customer.
 
 use super::transfer_dialog::directory_entries;
-use super::{tr, use_toolbar, Elapsed};
+use super::{tr, use_commands, use_view, Elapsed};
 use crate::core::actions::Action;
 use crate::core::model::ConsultState;
 use crate::core::step::Intent;
@@ -17,12 +17,13 @@ pub fn ConsultPicker(
     customer_call_id: String,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let device = RwSignal::new(DeviceType::Agent);
     let target = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
     let refused = RwSignal::new(false);
-    let directory = LocalResource::new(move || tb.load_directory());
+    let directory = LocalResource::new(move || cmd.load_directory());
     let node = NodeRef::new();
     super::focus::dialog(node, on_close);
     let start = move || {
@@ -35,7 +36,7 @@ pub fn ConsultPicker(
             customer_call_id: customer_call_id.clone(),
             target: ConsultTarget { device: device.get_untracked(), address },
         };
-        match tb.ask(intent) {
+        match cmd.ask(intent) {
             Ok(_) => on_close.run(()),
             Err(_) => refused.set(true),
         }
@@ -60,7 +61,7 @@ pub fn ConsultPicker(
                     <datalist id="ab-consult-directory">
                         {move || directory.get().map(|dir| {
                             directory_entries(&dir, device.get(), "").into_iter().map(|(addr, label, state)| {
-                                let state = state.map(|m| m.text(tb.lang.get_untracked())).unwrap_or_default();
+                                let state = state.map(|m| m.text(ui.lang.get_untracked())).unwrap_or_default();
                                 view! { <option value=addr>{format!("{label} {state}")}</option> }
                             }).collect_view()
                         })}
@@ -94,9 +95,10 @@ struct ConsultView {
 
 #[component]
 pub fn ConsultBar() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let consult = Memo::new(move |_| {
-        tb.session.with(|s| {
+        ui.session.with(|s| {
             s.consult.as_ref().map(|c| ConsultView {
                 customer_call_id: c.customer_call_id.clone(),
                 leg_call_id: c.leg_call_id.clone(),
@@ -135,19 +137,19 @@ pub fn ConsultBar() -> impl IntoView {
                     <span class="ab-consult__actions">
                         <button type="button" class="ab-btn ab-btn--danger" data-testid="consult-cancel"
                             class:ab-btn--pending=working aria-busy=working.to_string() disabled=working
-                            on:click=move |_| tb.send(Intent::CancelConsult {
+                            on:click=move |_| cmd.send(Intent::CancelConsult {
                                 customer_call_id: cancel.0.clone(),
                                 leg_call_id: cancel.1.clone(),
                             })>
                             {tr(Msg::ConsultCancel)}
                         </button>
                         <button type="button" class="ab-btn ab-btn--primary" data-testid="consult-complete" disabled=!talking || working
-                            on:click=move |_| tb.send(Intent::CompleteConsult { customer_call_id: complete_id.clone() })>
+                            on:click=move |_| cmd.send(Intent::CompleteConsult { customer_call_id: complete_id.clone() })>
                             {tr(Msg::ConsultComplete)}
                         </button>
                         <button type="button" class="ab-btn" data-testid="consult-conference" disabled=!talking || working
-                            hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::Conference))
-                            on:click=move |_| tb.send(Intent::Conference { customer_call_id: conference_id.clone() })>
+                            hidden=!ui.session.with_untracked(|s| s.supported.contains(Action::Conference))
+                            on:click=move |_| cmd.send(Intent::Conference { customer_call_id: conference_id.clone() })>
                             {tr(Msg::ConsultConference)}
                         </button>
                     </span>

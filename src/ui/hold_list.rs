@@ -1,7 +1,7 @@
 //! The hold-list panel (seed 001): every held call with its hold timer; retrieve, connect to
 //! the current call, or hang up that call. On screen whenever a call is held.
 
-use super::{tr, use_toolbar, Elapsed};
+use super::{tr, use_commands, use_view, Elapsed};
 use crate::core::actions::{allowed_actions, Action};
 use crate::core::step::Intent;
 use crate::i18n::{call_feature, Msg};
@@ -21,9 +21,10 @@ struct HeldRow {
 
 #[component]
 pub fn HoldList() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let rows = Memo::new(move |_| {
-        tb.session.with(|s| {
+        ui.session.with(|s| {
             s.held()
                 .map(|c| HeldRow {
                     call_id: c.id.clone(),
@@ -40,8 +41,8 @@ pub fn HoldList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let has_active = Memo::new(move |_| tb.session.with(|s| s.active().is_some()));
-    let can_retrieve = Memo::new(move |_| tb.session.with(|s| allowed_actions(s).contains(Action::Retrieve)));
+    let has_active = Memo::new(move |_| ui.session.with(|s| s.active().is_some()));
+    let can_retrieve = Memo::new(move |_| ui.session.with(|s| allowed_actions(s).contains(Action::Retrieve)));
     let opened = RwSignal::new(false);
     let shown = move || opened.get() || !rows.with(Vec::is_empty);
 
@@ -50,7 +51,7 @@ pub fn HoldList() -> impl IntoView {
             <button type="button" class="ab-btn ab-btn--quiet ab-hold__open" data-testid="hold-list-open"
                 on:click=move |_| {
                     opened.set(true);
-                    tb.refresh_hold_list();
+                    cmd.refresh_hold_list();
                 }>
                 {tr(Msg::HoldList)}
             </button>
@@ -83,7 +84,8 @@ pub fn HoldList() -> impl IntoView {
 
 #[component]
 fn HeldCallRow(row: HeldRow, has_active: bool, can_retrieve: bool) -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let since = row.since;
     let working = row.working;
     let (retrieve_id, connect_id, drop_id) = (row.call_id.clone(), row.call_id.clone(), row.call_id.clone());
@@ -100,17 +102,17 @@ fn HeldCallRow(row: HeldRow, has_active: bool, can_retrieve: bool) -> impl IntoV
                 <button type="button" class="ab-btn" data-testid="hold-retrieve"
                     class:ab-btn--pending=working aria-busy=working.to_string()
                     disabled=!can_retrieve || has_active || working
-                    on:click=move |_| tb.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
+                    on:click=move |_| cmd.send(Intent::Retrieve { call_id: retrieve_id.clone() })>
                     {tr(Msg::Retrieve)}
                 </button>
                 <button type="button" class="ab-btn" data-testid="hold-connect"
-                    hidden=!tb.session.with_untracked(|s| s.supported.contains(Action::ConnectHeld)) title=tr(Msg::ConnectHint)
+                    hidden=!ui.session.with_untracked(|s| s.supported.contains(Action::ConnectHeld)) title=tr(Msg::ConnectHint)
                     disabled=!has_active || working
-                    on:click=move |_| tb.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
+                    on:click=move |_| cmd.send(Intent::ConnectHeld { call_id: connect_id.clone() })>
                     {tr(Msg::Connect)}
                 </button>
                 <button type="button" class="ab-btn ab-btn--danger" data-testid="hold-drop" disabled=working
-                    on:click=move |_| tb.send(Intent::DropCall { call_id: drop_id.clone() })>
+                    on:click=move |_| cmd.send(Intent::DropCall { call_id: drop_id.clone() })>
                     {tr(Msg::DropCall)}
                 </button>
             </span>

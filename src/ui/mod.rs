@@ -3,9 +3,7 @@
 
 mod call_detail;
 mod call_panel;
-mod ccc_io;
 mod consult_bar;
-mod embed_io;
 mod focus;
 mod hold_list;
 mod reject_dialog;
@@ -14,13 +12,12 @@ mod ringing_banner;
 mod sign_in;
 mod state_bar;
 mod status;
-mod tabs;
-mod toolbar;
 mod transfer_dialog;
 
 pub use call_detail::CallDetailPanel;
 pub use call_panel::CallPanel;
 
+pub use crate::runtime::{now_ms, Commands, Directory, DirectoryEntry, Phone, Ring, Toolbar, View};
 pub use consult_bar::{ConsultBar, ConsultPicker};
 pub use hold_list::HoldList;
 pub use reject_dialog::RejectDialog;
@@ -28,63 +25,31 @@ pub use ringing_banner::RingingBanner;
 pub use sign_in::SignIn;
 pub use state_bar::StateBar;
 pub use status::{ConnectionStatus, LangSwitch, NoticeBar, PhoneChip};
-pub use toolbar::{now_ms, use_toolbar, Directory, DirectoryEntry, Toolbar};
+
+/// The session, language and configuration views read.
+pub fn use_view() -> View {
+    expect_context::<View>()
+}
+
+/// What views may ask of the runtime.
+pub fn use_commands() -> Commands {
+    expect_context::<Commands>()
+}
+
+/// Whether a ring can reach the agent.
+pub fn use_ring() -> Ring {
+    expect_context::<Ring>()
+}
+
+/// Whether this tab holds the phone.
+pub fn use_phone() -> Phone {
+    expect_context::<Phone>()
+}
 pub use transfer_dialog::TransferDialog;
 
-use crate::config::Config;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use leptos::prelude::*;
 use std::time::Duration;
-
-/// Reads the deployment's `agentbar.json` and the page URL, then mounts the toolbar into
-/// `#agentbar` (or the body when the host page has no such element). The deployment comes first:
-/// it decides which gateways a link may pick and which pages may embed the toolbar.
-pub fn start() {
-    console_error_panic_hook::set_once();
-    // Leptos' executor is set up by `mount`; until then a plain wasm-bindgen future.
-    wasm_bindgen_futures::spawn_local(async {
-        let deployment = load_deployment().await;
-        mount(deployment);
-    });
-}
-
-/// `agentbar.json` next to the toolbar; a missing or unreadable file allows nothing but this
-/// page's own origin (and no embedding).
-async fn load_deployment() -> crate::config::Deployment {
-    let text = match gloo_net::http::Request::get("agentbar.json").send().await {
-        Ok(r) if r.ok() => r.text().await.ok(),
-        _ => None,
-    };
-    match text.map(|t| crate::config::Deployment::parse(&t)) {
-        Some(Ok(d)) => d,
-        Some(Err(e)) => {
-            crate::net::warn(&format!("agentbar: agentbar.json is not valid ({e}); embedding is off"));
-            Default::default()
-        }
-        None => Default::default(),
-    }
-}
-
-fn mount(deployment: crate::config::Deployment) {
-    let search = window().location().search().unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let pairs: Vec<(String, String)> =
-        ["gateway", "agent", "phone", "lang", "busyReasons", "vendor", "skillGroups", "pollMs", "keys"]
-            .iter()
-            .filter_map(|k| params.as_ref()?.get(k).map(|v| (k.to_string(), v)))
-            .collect();
-    let config = Config::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &deployment);
-    let lang =
-        config.lang.unwrap_or_else(|| Lang::from_tag(&window().navigator().language().unwrap_or_default()));
-    let toolbar = Toolbar::new(config, deployment, lang);
-    let host = document()
-        .get_element_by_id("agentbar")
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-        .or_else(|| document().body());
-    if let Some(host) = host {
-        leptos::mount::mount_to(host, move || view! { <App toolbar/> }).forget();
-    }
-}
 
 /// Translates a message in the toolbar's current language (reactive).
 ///
@@ -93,7 +58,7 @@ fn mount(deployment: crate::config::Deployment) {
 /// source until the source re-runs it, which a language never does: memory grew with every
 /// call). A language switch rebuilds the toolbar instead (see `App`).
 pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = use_toolbar().lang;
+    let lang = use_view().lang;
     move || msg.text(lang.get_untracked())
 }
 
@@ -112,20 +77,20 @@ pub fn Elapsed(since: u64, testid: &'static str) -> impl IntoView {
 }
 
 /// The combination of a shortcut, for tooltips and `aria-keyshortcuts`.
-pub fn key_label(tb: Toolbar, s: crate::keys::Shortcut) -> String {
-    tb.config.with_value(|c| c.keymap.combo(s).map(|c| c.label()).unwrap_or_default())
+pub fn key_label(ui: View, s: crate::keys::Shortcut) -> String {
+    ui.config.with_value(|c| c.keymap.combo(s).map(|c| c.label()).unwrap_or_default())
 }
 
 /// A button title with its shortcut: "Answer (Alt+A)".
 pub fn titled(msg: Msg, s: crate::keys::Shortcut) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let tb = use_toolbar();
-    move || format!("{} ({})", msg.text(tb.lang.get_untracked()), key_label(tb, s))
+    let ui = use_view();
+    move || format!("{} ({})", msg.text(ui.lang.get_untracked()), key_label(ui, s))
 }
 
-fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
+fn on_shortcut(ui: View, cmd: Commands, e: &web_sys::KeyboardEvent) {
     use crate::keys::{outcome, ShortcutOutcome};
 
-    let Some(s) = tb.config.with_value(|c| {
+    let Some(s) = ui.config.with_value(|c| {
         c.keymap.find(&e.code(), &e.key(), e.ctrl_key(), e.alt_key(), e.shift_key(), e.meta_key())
     }) else {
         return;
@@ -135,11 +100,11 @@ fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
     if e.repeat() {
         return;
     }
-    match tb.session.with_untracked(|session| outcome(s, session)) {
-        ShortcutOutcome::Send(intent) => tb.send(intent),
+    match ui.session.with_untracked(|session| outcome(s, session)) {
+        ShortcutOutcome::Send(intent) => cmd.send(intent),
         ShortcutOutcome::OpenDialog(s) => {
-            let n = tb.shortcut.get_untracked().map_or(0, |(_, n)| n + 1);
-            tb.shortcut.set(Some((s, n)));
+            let n = ui.shortcut.get_untracked().map_or(0, |(_, n)| n + 1);
+            ui.shortcut.set(Some((s, n)));
         }
         ShortcutOutcome::Nothing => {}
     }
@@ -148,23 +113,21 @@ fn on_shortcut(tb: Toolbar, e: &web_sys::KeyboardEvent) {
 /// The whole toolbar.
 #[component]
 pub fn App(toolbar: Toolbar) -> impl IntoView {
-    provide_context(toolbar);
-    toolbar.restore();
-    toolbar.remember_on_hide();
-    embed_io::start(toolbar);
-    // The tab that gets the phone lock recovers the session; without Web Locks, this tab does.
-    if !tabs::start(toolbar) {
-        toolbar.recover();
-    }
+    provide_context(toolbar.view);
+    provide_context(toolbar.ring);
+    provide_context(toolbar.phone);
+    let cmd = Commands::new(toolbar);
+    provide_context(cmd);
+    toolbar.start_io();
     // The one clock, and the watchdog: a tick that comes late means the tab was frozen or
     // throttled, and events may have been missed; the state is re-read.
     let clock = set_interval_with_handle(
         move || {
             let now = now_ms();
-            let gap = now.saturating_sub(toolbar.clock.get_untracked());
-            toolbar.clock.set(now);
-            if gap > 5_000 && toolbar.session.with_untracked(|s| s.agent.is_signed_in()) {
-                toolbar.stalled.set(Some(gap / 1000));
+            let gap = now.saturating_sub(toolbar.view.clock.get_untracked());
+            toolbar.view.clock.set(now);
+            if gap > 5_000 && toolbar.view.session.with_untracked(|s| s.agent.is_signed_in()) {
+                toolbar.ring.stalled.set(Some(gap / 1000));
                 toolbar.resync_now();
             }
         },
@@ -177,13 +140,13 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         }
         toolbar.stop_polling();
     });
-    let signed_in = Memo::new(move |_| toolbar.session.with(|s| s.agent.is_signed_in()));
-    let keys = window_event_listener(leptos::ev::keydown, move |e| on_shortcut(toolbar, &e));
+    let signed_in = Memo::new(move |_| toolbar.view.session.with(|s| s.agent.is_signed_in()));
+    let keys = window_event_listener(leptos::ev::keydown, move |e| on_shortcut(toolbar.view, cmd, &e));
     // A tab coming back from the background may have been throttled: re-read the state.
     let visible = window_event_listener(leptos::ev::visibilitychange, move |_| {
         if !document().hidden()
-            && toolbar.phone_here.get_untracked()
-            && toolbar.session.with_untracked(|s| s.agent.is_signed_in())
+            && toolbar.phone.here.get_untracked()
+            && toolbar.view.session.with_untracked(|s| s.agent.is_signed_in())
         {
             toolbar.resync_now();
         }
@@ -193,13 +156,13 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         visible.remove();
     });
     view! {
-        <div class="ab-root" lang=move || toolbar.lang.get().tag()
-            data-theme=move || toolbar.theme.with(|t| t.mode)
-            data-density=move || toolbar.theme.with(|t| t.density)
-            style=move || toolbar.theme.with(|t| t.accent.as_ref().map(|a| format!("--ab-accent: {a}")))>
+        <div class="ab-root" lang=move || toolbar.view.lang.get().tag()
+            data-theme=move || toolbar.view.theme.with(|t| t.mode)
+            data-density=move || toolbar.view.theme.with(|t| t.density)
+            style=move || toolbar.view.theme.with(|t| t.accent.as_ref().map(|a| format!("--ab-accent: {a}")))>
             {move || {
             // Texts read the language untracked (see `tr`): switching it rebuilds the toolbar.
-            toolbar.lang.track();
+            toolbar.view.lang.track();
             view! {
             <header class="ab-bar">
                 <h1 class="ab-brand">"agentbar"</h1>

@@ -1,6 +1,6 @@
 //! The reject dialog: two plain-words choices (seed 004's mode 1 and mode 2).
 
-use super::{tr, use_toolbar};
+use super::{tr, use_commands};
 use crate::core::step::{Intent, RejectMode};
 use crate::i18n::Msg;
 use leptos::prelude::*;
@@ -12,13 +12,13 @@ pub fn RejectDialog(
     /// Called when the dialog closes (confirmed or cancelled).
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let tb = use_toolbar();
+    let cmd = use_commands();
     let mode = RwSignal::new(None::<RejectMode>);
     let node = NodeRef::new();
     super::focus::dialog(node, on_close);
     let confirm = move |_| {
         if let Some(m) = mode.get_untracked() {
-            tb.send(Intent::Reject { call_id: call_id.clone(), mode: m });
+            cmd.send(Intent::Reject { call_id: call_id.clone(), mode: m });
             on_close.run(());
         }
     };

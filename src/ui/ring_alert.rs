@@ -3,14 +3,13 @@
 //! and a screen-reader announcement. Warnings say when sound or notifications are blocked,
 //! with a one-click fix. All of it stops the moment the call is answered, rejected or gone.
 
-use super::{tr, use_toolbar};
+use super::{tr, use_ring, use_view};
 use crate::i18n::Msg;
 use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-const VOLUME_KEY: &str = "agentbar.volume";
 /// A silent badge-less favicon and one with a red badge, as data URLs (CSP: img-src data:).
 const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3C/svg%3E";
 const ICON_RINGING: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3Ccircle cx='25' cy='7' r='7' fill='%23d0021b'/%3E%3C/svg%3E";
@@ -79,16 +78,15 @@ fn notification_permission() -> String {
 
 #[component]
 pub fn RingAssurance() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let ring = use_ring();
     let sound = StoredValue::new_local(Sound { ctx: None });
-    let sound_on = tb.sound_on;
-    let permission = tb.notify_permission;
+    let sound_on = ring.sound_on;
+    let permission = ring.notify_permission;
     permission.set(notification_permission());
-    let stored_volume =
-        window().local_storage().ok().flatten().and_then(|s| s.get_item(VOLUME_KEY).ok().flatten());
-    let volume = RwSignal::new(stored_volume.and_then(|v| v.parse().ok()).unwrap_or(0.6_f64));
+    let volume = RwSignal::new(crate::runtime::storage::ring_volume().unwrap_or(0.6_f64));
     let ringing =
-        Memo::new(move |_| tb.session.with(|s| s.ringing().map(|c| (c.id.clone(), c.caller.clone()))));
+        Memo::new(move |_| ui.session.with(|s| s.ringing().map(|c| (c.id.clone(), c.caller.clone()))));
     let announcement = RwSignal::new(String::new());
 
     let unlock = move || {
@@ -108,10 +106,7 @@ pub fn RingAssurance() -> impl IntoView {
     });
     on_cleanup(move || first_click.remove());
     Effect::new(move |_| {
-        let v = volume.get();
-        if let Some(s) = window().local_storage().ok().flatten() {
-            let _ = s.set_item(VOLUME_KEY, &v.to_string());
-        }
+        crate::runtime::storage::save_ring_volume(volume.get());
     });
 
     // While a call rings: ring, flash, badge, notify; stop the moment it stops ringing.
@@ -136,7 +131,7 @@ pub fn RingAssurance() -> impl IntoView {
             announcement.set(String::new());
             return;
         };
-        let lang = tb.lang.get_untracked();
+        let lang = ui.lang.get_untracked();
         let text = format!("{}: {caller}", Msg::IncomingCall.text(lang));
         announcement.set(text.clone());
         set_favicon(ICON_RINGING);

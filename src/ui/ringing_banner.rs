@@ -1,7 +1,7 @@
 //! The ringing banner: who calls, on which line and skill queue, with what call data, for how
 //! long; answer or reject.
 
-use super::{key_label, titled, tr, use_toolbar, Elapsed, RejectDialog};
+use super::{key_label, titled, tr, use_commands, use_view, Elapsed, RejectDialog};
 use crate::core::actions::Action;
 use crate::core::event::Media;
 use crate::core::step::Intent;
@@ -26,9 +26,10 @@ struct Ringing {
 
 #[component]
 pub fn RingingBanner() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let ringing = Memo::new(move |_| {
-        tb.session.with(|s| {
+        ui.session.with(|s| {
             s.ringing().map(|c| Ringing {
                 call_id: c.id.clone(),
                 caller: c.caller.clone(),
@@ -55,7 +56,7 @@ pub fn RingingBanner() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if matches!(tb.shortcut.get(), Some((Shortcut::Reject, _))) {
+        if matches!(ui.shortcut.get(), Some((Shortcut::Reject, _))) {
             if let Some(id) = ringing_id.get_untracked() {
                 reject_for.set(Some(id));
             }
@@ -64,7 +65,7 @@ pub fn RingingBanner() -> impl IntoView {
 
     let banner = move || {
         ringing.get().map(|r| {
-            let lang = tb.lang.get();
+            let lang = ui.lang.get();
             let media = match r.media {
                 Media::Voice => Msg::MediaVoice,
                 Media::Video => Msg::MediaVideo,
@@ -97,12 +98,12 @@ pub fn RingingBanner() -> impl IntoView {
                     <div class="ab-ring__actions">
                         <button type="button" class="ab-btn ab-btn--ok ab-btn--big" data-testid="answer"
                             class:ab-btn--pending=working aria-busy=working.to_string() disabled=working
-                            title=titled(Msg::Answer, Shortcut::Answer) aria-keyshortcuts=key_label(tb, Shortcut::Answer)
-                            on:click=move |_| tb.send(Intent::Answer { call_id: answer_id.clone() })>
+                            title=titled(Msg::Answer, Shortcut::Answer) aria-keyshortcuts=key_label(ui, Shortcut::Answer)
+                            on:click=move |_| cmd.send(Intent::Answer { call_id: answer_id.clone() })>
                             {if working { Msg::Working.text(lang) } else { Msg::Answer.text(lang) }}
                         </button>
                         <button type="button" class="ab-btn ab-btn--danger ab-btn--big" data-testid="reject"
-                            title=titled(Msg::Reject, Shortcut::Reject) aria-keyshortcuts=key_label(tb, Shortcut::Reject)
+                            title=titled(Msg::Reject, Shortcut::Reject) aria-keyshortcuts=key_label(ui, Shortcut::Reject)
                             disabled=working aria-haspopup="dialog" on:click=move |_| reject_for.set(Some(reject_id.clone()))>
                             {tr(Msg::Reject)}
                         </button>

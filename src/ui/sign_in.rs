@@ -1,6 +1,6 @@
 //! The sign-in form: agent id, password, phone, state after sign-in; force sign-in on 100-002.
 
-use super::{tr, use_toolbar};
+use super::{tr, use_commands, use_view};
 use crate::config::Vendor;
 use crate::core::step::{InitialState, Intent};
 use crate::core::validate;
@@ -9,19 +9,20 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let tb = use_toolbar();
-    let (agent_id, phone) = tb.config.with_value(|c| (c.agent_id.clone(), c.phone.clone()));
+    let ui = use_view();
+    let cmd = use_commands();
+    let (agent_id, phone) = ui.config.with_value(|c| (c.agent_id.clone(), c.phone.clone()));
     let agent_id = RwSignal::new(agent_id);
     let password = RwSignal::new(String::new());
     let phone = RwSignal::new(phone);
     let initial = RwSignal::new(InitialState::Idle);
     let auto_enter_idle = RwSignal::new(true);
     let tried = RwSignal::new(false);
-    let offer_force = Memo::new(move |_| tb.session.with(|s| s.offer_force_sign_in));
+    let offer_force = Memo::new(move |_| ui.session.with(|s| s.offer_force_sign_in));
     // A sign-in on its way: the button says so and takes no second click.
-    let signing_in = Memo::new(move |_| tb.session.with(|s| s.is_pending(crate::core::Action::SignIn, "")));
+    let signing_in = Memo::new(move |_| ui.session.with(|s| s.is_pending(crate::core::Action::SignIn, "")));
     // CCC agents sign in at the bridge with a login name; the voice device is not a phone number.
-    let ccc = tb.vendor == Vendor::Aliyun;
+    let ccc = ui.vendor == Vendor::Aliyun;
     let agent_ok = move |id: &str| if ccc { !id.trim().is_empty() } else { validate::agent_id(id) };
     let phone_ok = move |p: &str| ccc || validate::phone_number(p);
 
@@ -37,7 +38,7 @@ pub fn SignIn() -> impl IntoView {
         {
             return;
         }
-        tb.send(Intent::SignIn {
+        cmd.send(Intent::SignIn {
             agent_id: agent_id.get_untracked().trim().to_string(),
             password: password.get_untracked(),
             phone: phone.get_untracked().trim().to_string(),

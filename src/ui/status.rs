@@ -1,22 +1,23 @@
 //! Connection status, language switch and the notice bar (gateway errors with their codes).
 
-use super::{tr, use_toolbar};
+use super::{tr, use_commands, use_phone, use_view};
 use crate::core::model::{Connection, NoticeKind};
-use crate::core::step::Input;
 use crate::i18n::{retcode_text, Msg};
 use leptos::prelude::*;
 
 #[component]
 pub fn ConnectionStatus() -> impl IntoView {
-    let tb = use_toolbar();
-    let connection = Memo::new(move |_| tb.session.with(|s| s.connection));
+    let ui = use_view();
+    let _cmd = use_commands();
+    let _phone = use_phone();
+    let connection = Memo::new(move |_| ui.session.with(|s| s.connection));
     let name = move || match connection.get() {
         Connection::Online => "online",
         Connection::Offline => "offline",
         Connection::Reconnecting { .. } => "reconnecting",
     };
     let text = move || {
-        let lang = tb.lang.get();
+        let lang = ui.lang.get();
         match connection.get() {
             Connection::Online => Msg::Online.text(lang),
             Connection::Offline => Msg::Offline.text(lang),
@@ -33,10 +34,12 @@ pub fn ConnectionStatus() -> impl IntoView {
 
 #[component]
 pub fn LangSwitch() -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let _cmd = use_commands();
+    let _phone = use_phone();
     view! {
         <button type="button" class="ab-btn ab-btn--quiet" data-testid="lang-switch"
-            on:click=move |_| tb.lang.update(|l| *l = l.other())>
+            on:click=move |_| ui.lang.update(|l| *l = l.other())>
             {tr(Msg::Language)}
         </button>
     }
@@ -47,11 +50,13 @@ pub fn LangSwitch() -> impl IntoView {
 /// The newest one carries `data-testid="error-message"`; older ones `notice-older`.
 #[component]
 pub fn NoticeBar() -> impl IntoView {
-    let tb = use_toolbar();
-    let notices = Memo::new(move |_| tb.session.with(|s| s.notices.clone()));
+    let ui = use_view();
+    let cmd = use_commands();
+    let _phone = use_phone();
+    let notices = Memo::new(move |_| ui.session.with(|s| s.notices.clone()));
     move || {
         let list = notices.get();
-        let lang = tb.lang.get();
+        let lang = ui.lang.get();
         let newest = list.last().map(|n| n.id);
         (!list.is_empty()).then(|| {
             let items = list
@@ -77,7 +82,7 @@ pub fn NoticeBar() -> impl IntoView {
                             })}
                             {code.map(|c| view! { <span class="ab-notice__code">{c}</span> })}
                             <button type="button" class="ab-btn ab-btn--quiet" data-testid="notice-dismiss"
-                                aria-label=Msg::Dismiss.text(lang) on:click=move |_| tb.apply(Input::DismissNotice(id))>"×"</button>
+                                aria-label=Msg::Dismiss.text(lang) on:click=move |_| cmd.dismiss_notice(id)>"×"</button>
                         </li>
                     }
                 })
@@ -91,13 +96,15 @@ pub fn NoticeBar() -> impl IntoView {
 /// browser; this one mirrors it and can take the phone over.
 #[component]
 pub fn PhoneChip() -> impl IntoView {
-    let tb = use_toolbar();
+    let _ui = use_view();
+    let cmd = use_commands();
+    let phone = use_phone();
     view! {
-        <Show when=move || !tb.phone_here.get()>
+        <Show when=move || !phone.here.get()>
             <span class="ab-phone" data-testid="phone-elsewhere" role="status">
                 {tr(Msg::PhoneElsewhere)}
                 <button type="button" class="ab-btn ab-btn--quiet" data-testid="phone-here"
-                    on:click=move |_| tb.use_phone_here()>{tr(Msg::UsePhoneHere)}</button>
+                    on:click=move |_| cmd.use_phone_here()>{tr(Msg::UsePhoneHere)}</button>
             </span>
         </Show>
     }

@@ -2,7 +2,7 @@
 //! seed 002) following the call's media; only the modes the devicetype × mode table allows,
 //! in plain words; a searchable directory; checks shown inline before anything is sent.
 
-use super::{tr, use_toolbar, Directory};
+use super::{tr, use_commands, use_view, Directory};
 use crate::core::step::Intent;
 use crate::core::transfer::{
     allowed_modes, check, DeviceType, TransferKind, TransferRequest, MAX_MEDIA_CALLDATA_BYTES,
@@ -40,7 +40,8 @@ pub fn TransferDialog(
     /// Called when the dialog closes.
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let tb = use_toolbar();
+    let ui = use_view();
+    let cmd = use_commands();
     let device = RwSignal::new(DeviceType::SkillQueue);
     let mode = RwSignal::new(allowed_modes(kind, DeviceType::SkillQueue)[0].code);
     let address = RwSignal::new(String::new());
@@ -50,7 +51,7 @@ pub fn TransferDialog(
     let problems = RwSignal::new(Vec::new());
     // The state changed under the open dialog (muted, the call held): say so, keep the input.
     let refused = RwSignal::new(false);
-    let directory = LocalResource::new(move || tb.load_directory());
+    let directory = LocalResource::new(move || cmd.load_directory());
     let max_bytes = match kind {
         TransferKind::Media => MAX_MEDIA_CALLDATA_BYTES,
         TransferKind::Voice | TransferKind::Ccc => MAX_VOICE_CALLDATA_BYTES,
@@ -83,7 +84,7 @@ pub fn TransferDialog(
         if !found.is_empty() {
             return problems.set(found);
         }
-        match tb.ask(Intent::Transfer(request)) {
+        match cmd.ask(Intent::Transfer(request)) {
             Ok(_) => on_close.run(()),
             Err(_) => refused.set(true),
         }
@@ -175,7 +176,7 @@ pub fn TransferDialog(
                         prop:value=move || calldata.get() on:input=move |e| calldata.set(event_target_value(&e))></textarea>
                     <span data-testid="transfer-calldata-bytes"
                         class=move || if over_limit() { "ab-field__hint ab-field__error" } else { "ab-field__hint" }>
-                        {move || format!("{} / {max_bytes} {}", calldata.with(String::len), Msg::Bytes.text(tb.lang.get_untracked()))}
+                        {move || format!("{} / {max_bytes} {}", calldata.with(String::len), Msg::Bytes.text(ui.lang.get_untracked()))}
                     </span>
                 </label>
                 <Show when=move || !problems.with(Vec::is_empty) || refused.get()>

@@ -1,16 +1,16 @@
 //! The toolbar's CCC input/output: bridge sign-in, each operation's contexts diffed into
 //! events, PollUserStatus at a steady cadence, the directory, and the call detail record.
 
-use super::toolbar::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Ticket, Toolbar};
+use super::bridge::CccClient;
+use super::log::warn;
+use super::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Ticket, Toolbar};
+use crate::adapter::aliyun::{self as ccc, CccCall};
 use crate::core::cdr;
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::step::{Input, Intent};
 use crate::core::{ErrorKind, GatewayError};
 use crate::i18n::Msg;
-use crate::net::ccc::CccClient;
-use crate::net::warn;
 use crate::protocol::aliyun::{CallDetailRecord, Contexts};
-use crate::adapter::aliyun::{self as ccc, CccCall};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
@@ -30,10 +30,10 @@ fn text(v: &Value, keys: &[&str]) -> String {
 
 impl Toolbar {
     /// The bridge's cookie outlives a reload: if it is still valid, carry on polling.
-    pub(super) async fn ccc_recover(&self, stored: &StoredSession) -> bool {
-        let Some(client) = self.ccc_client.try_get_value() else { return false };
+    pub(crate) async fn ccc_recover(&self, stored: &StoredSession) -> bool {
+        let Some(client) = self.io.ccc_client.try_get_value() else { return false };
         let Some(identity) = client.session().await else { return false };
-        self.ccc.update_value(|st| {
+        self.io.ccc.update_value(|st| {
             st.user_id = identity.user_id;
             st.device_id = stored.device_id.clone();
             st.last = Contexts::default();
@@ -43,16 +43,16 @@ impl Toolbar {
         true
     }
 
-    pub(super) fn ccc_send(&self, intent: Intent, ticket: Ticket) {
+    pub(crate) fn ccc_send(&self, intent: Intent, ticket: Ticket) {
         let this = *self;
-        let Some(client) = self.ccc_client.try_get_value() else { return };
+        let Some(client) = self.io.ccc_client.try_get_value() else { return };
         spawn_local(async move {
             let result = this.ccc_run(&client, &intent).await;
             if matches!(intent, Intent::SignOut | Intent::SignOutLeavingCalls) && result.is_ok() {
                 client.logout().await;
             }
             if let (Intent::SignIn { agent_id, auto_enter_idle, .. }, Ok(_)) = (&intent, &result) {
-                let device_id = this.ccc.with_value(|st| st.device_id.clone());
+                let device_id = this.io.ccc.with_value(|st| st.device_id.clone());
                 save_session(&StoredSession {
                     vendor: "aliyun".into(),
                     agent_id: agent_id.clone(),
@@ -66,17 +66,17 @@ impl Toolbar {
         });
     }
 
-    async fn ccc_run(&self, client: &CccClient, intent: &Intent) -> Result<Value, GatewayError> {
+    pub(crate) async fn ccc_run(&self, client: &CccClient, intent: &Intent) -> Result<Value, GatewayError> {
         let signing_in = matches!(intent, Intent::SignIn { .. });
         if let Intent::SignIn { agent_id, password, .. } = intent {
             self.stop_polling();
             let identity = client.login(agent_id, password).await?;
-            let mut groups = self.config.with_value(|c| c.skill_groups.clone());
+            let mut groups = self.view.config.with_value(|c| c.skill_groups.clone());
             if groups.is_empty() {
                 groups = self.ccc_skill_groups(client).await;
             }
             let device_id = format!("agentbar-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
-            self.ccc.update_value(|st| {
+            self.io.ccc.update_value(|st| {
                 st.device_id = device_id;
                 st.skill_groups = groups;
                 st.user_id = identity.user_id;
@@ -85,7 +85,7 @@ impl Toolbar {
                 st.cancelled_legs.clear();
             });
         }
-        let Some(state) = self.ccc.try_get_value() else { return Ok(Value::Null) };
+        let Some(state) = self.io.ccc.try_get_value() else { return Ok(Value::Null) };
         let plan = ccc::plan(intent, &state);
         if plan.is_empty() {
             return Err(GatewayError {
@@ -108,14 +108,14 @@ impl Toolbar {
     }
 
     /// Diffs an answer's contexts against the last ones and applies the events.
-    fn ccc_absorb(&self, data: &Value, answer: ccc::Answer) {
-        let Some(events) = self.ccc.try_update_value(|st| ccc::absorb(st, data, answer)) else { return };
+    pub(crate) fn ccc_absorb(&self, data: &Value, answer: ccc::Answer) {
+        let Some(events) = self.io.ccc.try_update_value(|st| ccc::absorb(st, data, answer)) else { return };
         for event in events {
             self.apply(Input::Event(event));
         }
     }
 
-    async fn ccc_skill_groups(&self, client: &CccClient) -> Vec<String> {
+    pub(crate) async fn ccc_skill_groups(&self, client: &CccClient) -> Vec<String> {
         let call = CccCall { action: "ListSkillGroups", params: json!({ "PageNumber": 1, "PageSize": 100 }) };
         match client.call(&call).await {
             Ok(env) => list(&env.data)
@@ -130,20 +130,21 @@ impl Toolbar {
         }
     }
 
-    pub(super) fn ccc_start_polling(&self) {
-        let Some(generation) = self.poll.try_update_value(|p| p.generation) else { return };
+    pub(crate) fn ccc_start_polling(&self) {
+        let Some(generation) = self.io.poll.try_update_value(|p| p.generation) else { return };
         let this = *self;
         spawn_local(async move { this.ccc_poll_loop(generation).await });
     }
 
     /// PollUserStatus at the configured cadence (CCC has no browser event stream), with the
     /// same backoff policy as the CC-Gateway's long-poll when the bridge fails.
-    async fn ccc_poll_loop(self, generation: u64) {
+    pub(crate) async fn ccc_poll_loop(self, generation: u64) {
         let policy = PollPolicy::default();
         let mut tracker = PollTracker::default();
-        let cadence = self.config.with_value(|c| c.poll_ms);
+        let cadence = self.view.config.with_value(|c| c.poll_ms);
         loop {
-            let (Some(client), Some(state)) = (self.ccc_client.try_get_value(), self.ccc.try_get_value())
+            let (Some(client), Some(state)) =
+                (self.io.ccc_client.try_get_value(), self.io.ccc.try_get_value())
             else {
                 return;
             };
@@ -181,8 +182,8 @@ impl Toolbar {
     }
 
     /// GetCallDetailRecord, retried while CCC has not finished the record.
-    pub(super) fn ccc_fetch_detail(&self, job_id: String) {
-        let Some(client) = self.ccc_client.try_get_value() else { return };
+    pub(crate) fn ccc_fetch_detail(&self, job_id: String) {
+        let Some(client) = self.io.ccc_client.try_get_value() else { return };
         let this = *self;
         spawn_local(async move {
             for attempt in 1..=8u32 {
@@ -206,9 +207,9 @@ impl Toolbar {
         });
     }
 
-    pub(super) async fn ccc_directory(self) -> Directory {
-        let Some(client) = self.ccc_client.try_get_value() else { return Directory::default() };
-        let me = self.ccc.with_value(|st| st.user_id.clone());
+    pub(crate) async fn ccc_directory(self) -> Directory {
+        let Some(client) = self.io.ccc_client.try_get_value() else { return Directory::default() };
+        let me = self.io.ccc.with_value(|st| st.user_id.clone());
         let page = json!({ "PageNumber": 1, "PageSize": 100 });
         let skills = client
             .call(&CccCall { action: "ListSkillGroups", params: page.clone() })

@@ -1,12 +1,10 @@
-//! The only place that touches the network: the gateway client (Guid rotation) and the
-//! long-poll loop. Decisions (what to send, when to retry) come from `vendor` and `core`.
+//! The CC-Gateway client: fetch with the Guid header, rotated from every `Set-GUID`. Decisions
+//! (what to send, when to retry) come from `adapter` and `core`.
 
-pub mod ccc;
-
-use crate::core::GatewayError;
-use crate::protocol::huawei::{decode_envelope, Envelope};
 use crate::adapter::huawei::{self as hw, guid_from_header};
 use crate::adapter::{HttpRequest, Method};
+use crate::core::GatewayError;
+use crate::protocol::huawei::{decode_envelope, Envelope};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::AbortSignal;
@@ -114,10 +112,4 @@ impl GatewayClient {
             Err(hw::error_of(&envelope))
         }
     }
-}
-
-/// Logs to the browser console: unknown events and unreadable bodies are skipped, not fatal,
-/// but someone debugging a gateway needs to see them.
-pub fn warn(msg: &str) {
-    web_sys::console::warn_1(&msg.into());
 }

@@ -8,10 +8,10 @@
 //! itself. Every forwarded intent carries the asking tab's ticket, and its outcome comes back to
 //! that tab (so a host page embedding a follower tab gets its reply).
 
-use super::toolbar::{Outcome, Ticket, Toolbar};
+use super::log::warn;
+use super::{Outcome, Ticket, Toolbar};
 use crate::core::step::Intent;
 use crate::core::{GatewayError, Refusal, Session};
-use crate::net::warn;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -28,7 +28,8 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_namespace = navigator, js_name = locks)]
     static LOCKS: JsValue;
     #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = request)]
-    fn lock_request(name: &str, options: &JsValue, callback: &js_sys::Function) -> js_sys::Promise;
+    pub(crate) fn lock_request(name: &str, options: &JsValue, callback: &js_sys::Function)
+        -> js_sys::Promise;
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,13 +101,13 @@ pub fn start(tb: Toolbar) -> bool {
     post(&tabs.borrow().channel, &TabMessage::Sync);
     // Expose "use the phone here" to the view.
     let here = tabs.clone();
-    tb.take_phone.set_value(Some(Rc::new(move || take_phone(tb, &here))));
+    tb.io.take_phone.set_value(Some(Rc::new(move || take_phone(tb, &here))));
     true
 }
 
 fn become_follower(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
     tb.stop_polling();
-    tb.phone_here.set(false);
+    tb.phone.here.set(false);
     let here = tabs.clone();
     let forward: Rc<dyn Fn(Ticket, Intent)> = Rc::new(move |ticket, intent| {
         if matches!(intent, Intent::SignIn { .. }) {
@@ -120,12 +121,12 @@ fn become_follower(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
         let from = t.id.clone();
         post(&t.channel, &TabMessage::Intent { from, ticket, intent });
     });
-    tb.forward.set_value(Some(forward));
+    tb.io.forward.set_value(Some(forward));
 }
 
 fn become_holder(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
-    tb.forward.set_value(None);
-    tb.phone_here.set(true);
+    tb.io.forward.set_value(None);
+    tb.phone.here.set(true);
     let sign_in = tabs.borrow_mut().sign_in.take();
     match sign_in {
         Some((ticket, intent)) => {
@@ -165,7 +166,7 @@ fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
     let promise = lock_request(LOCK, &options, callback.unchecked_ref());
     // A stolen lock rejects its holder's request: that tab is a follower now and queues again.
     let on_lost = Closure::once(move |err: JsValue| {
-        if tb.phone_here.get_untracked() {
+        if tb.phone.here.get_untracked() {
             // Stolen before the handover message arrived (else the tab is already a follower).
             become_follower(tb, &tabs);
             request_lock(tb, tabs, false);
@@ -181,7 +182,7 @@ fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
 }
 
 fn take_phone(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
-    if tb.phone_here.get_untracked() {
+    if tb.phone.here.get_untracked() {
         return;
     }
     let to = tabs.borrow().id.clone();
@@ -197,16 +198,16 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
             Ok(m) => m,
             Err(e) => return warn(&format!("agentbar: unreadable tab message: {e}")),
         };
-        let holder = tb.phone_here.get_untracked();
+        let holder = tb.phone.here.get_untracked();
         match msg {
             TabMessage::State { session } if !holder => {
                 let mut session = *session;
-                session.supported = tb.session.with_untracked(|s| s.supported);
-                tb.session.set(session);
+                session.supported = tb.view.session.with_untracked(|s| s.supported);
+                tb.view.session.set(session);
             }
             TabMessage::Sync if holder => post(
                 &tabs.borrow().channel,
-                &TabMessage::State { session: Box::new(tb.session.get_untracked()) },
+                &TabMessage::State { session: Box::new(tb.view.session.get_untracked()) },
             ),
             TabMessage::Intent { from, ticket, intent }
                 if holder && !matches!(intent, Intent::SignIn { .. }) =>
@@ -253,8 +254,8 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
 
 fn broadcast_state(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
     Effect::new(move |_| {
-        let session = tb.session.get();
-        if tb.phone_here.get_untracked() {
+        let session = tb.view.session.get();
+        if tb.phone.here.get_untracked() {
             post(&tabs.borrow().channel, &TabMessage::State { session: Box::new(session) });
         }
     });

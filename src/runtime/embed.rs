@@ -1,7 +1,8 @@
 //! The embedding API's browser side: origin-checked postMessage, the handshake, commands and
 //! sequenced events (docs/EMBEDDING.md). The rules themselves are in `crate::embed`.
 
-use super::toolbar::{now_ms, Outcome, Ticket, Toolbar};
+use super::log::warn;
+use super::{now_ms, Outcome, Ticket, Toolbar};
 use crate::config::Vendor;
 use crate::core::actions::Action;
 use crate::core::step::Intent;
@@ -9,7 +10,6 @@ use crate::core::transfer::TransferKind;
 use crate::core::Session;
 use crate::embed::protocol::{origin_allowed, parse_envelope};
 use crate::embed::{host_events, parse_command, snapshot, Command, EmbedError, Envelope, Journal, VERSION};
-use crate::net::warn;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -81,15 +81,15 @@ pub fn start(tb: Toolbar) {
         return; // not embedded
     }
     // Only the journal of the agent whose session this page carries on with.
-    let session = tb.session.get_untracked();
+    let session = tb.view.session.get_untracked();
     let journal = local_storage()
         .and_then(|s| s.get_item(JOURNAL_KEY).ok().flatten())
         .and_then(|t| serde_json::from_str::<crate::embed::events::StoredJournal>(&t).ok())
         .and_then(|stored| stored.into_journal_for(&session))
         .unwrap_or_default();
     let host: Shared =
-        Rc::new(RefCell::new(Host { journal, last: tb.session.get_untracked(), ..Default::default() }));
-    host.borrow_mut().allowlist = tb.deployment.with_value(|d| d.embed_origins.clone());
+        Rc::new(RefCell::new(Host { journal, last: tb.view.session.get_untracked(), ..Default::default() }));
+    host.borrow_mut().allowlist = tb.io.deployment.with_value(|d| d.embed_origins.clone());
     listen(tb, host.clone());
     watch_session(tb, host.clone());
     reply_on_done(tb, host.clone());
@@ -100,7 +100,7 @@ pub fn start(tb: Toolbar) {
 }
 
 fn transfer_kind(tb: Toolbar, s: &Session) -> TransferKind {
-    TransferKind::for_call(tb.vendor == Vendor::Aliyun, s.active().map(|c| c.media).unwrap_or_default())
+    TransferKind::for_call(tb.view.vendor == Vendor::Aliyun, s.active().map(|c| c.media).unwrap_or_default())
 }
 
 fn listen(tb: Toolbar, host: Shared) {
@@ -138,20 +138,20 @@ fn listen(tb: Toolbar, host: Shared) {
             h.origin = None;
             return;
         }
-        let session = tb.session.get_untracked();
+        let session = tb.view.session.get_untracked();
         match parse_command(&env, &session, transfer_kind(tb, &session)) {
             Ok(Command::Hello { nonce }) => {
                 h.origin = Some(origin);
                 h.subscribed = false;
                 // The host's language and look, as far as the deployment allows.
                 let (lang, theme) =
-                    tb.deployment.with_value(|d| crate::config::host_settings(&env.payload, d));
+                    tb.io.deployment.with_value(|d| crate::config::host_settings(&env.payload, d));
                 if let Some(lang) = lang {
-                    tb.lang.set(lang);
+                    tb.view.lang.set(lang);
                 }
-                tb.theme.set(theme.clone());
+                tb.view.theme.set(theme.clone());
                 let settings = json!({
-                    "lang": tb.lang.get_untracked().tag(),
+                    "lang": tb.view.lang.get_untracked().tag(),
                     "theme": { "accent": theme.accent, "density": theme.density, "mode": theme.mode },
                 });
                 let last_seq = h.journal.next_seq;
@@ -166,7 +166,7 @@ fn listen(tb: Toolbar, host: Shared) {
                     "ready",
                     json!({
                         "version": env!("CARGO_PKG_VERSION"), "protocol": VERSION, "nonce": nonce,
-                        "vendor": match tb.vendor { Vendor::Huawei => "huawei", Vendor::Aliyun => "aliyun" },
+                        "vendor": match tb.view.vendor { Vendor::Huawei => "huawei", Vendor::Aliyun => "aliyun" },
                         "capabilities": { "commands": crate::embed::protocol::COMMANDS, "events": crate::embed::protocol::EVENTS, "actions": supported },
                         "lastSeq": last_seq, "settings": settings,
                     }),
@@ -208,7 +208,7 @@ fn listen(tb: Toolbar, host: Shared) {
 
 fn watch_session(tb: Toolbar, host: Shared) {
     Effect::new(move |_| {
-        let next = tb.session.get();
+        let next = tb.view.session.get();
         let mut h = host.borrow_mut();
         let events = host_events(&h.last, &next, now_ms());
         let signed_out = h.last.agent.is_signed_in() && !next.agent.is_signed_in();

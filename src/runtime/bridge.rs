@@ -1,9 +1,9 @@
 //! The CCC bridge client: the browser never talks to CCC itself. The bridge (bridge/) holds
 //! the AccessKey, authenticates the agent with an HttpOnly cookie, and signs each call.
 
+use crate::adapter::aliyun::{self as ccc, CccCall};
 use crate::core::{ErrorKind, GatewayError};
 use crate::protocol::aliyun::{decode_envelope, Envelope};
-use crate::adapter::aliyun::{self as ccc, CccCall};
 use gloo_net::http::{Method, RequestBuilder};
 use serde_json::{json, Value};
 use std::rc::Rc;
