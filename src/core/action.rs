@@ -1,7 +1,7 @@
 //! What an agent can do (Finesse-style action names) and a small set of them. A leaf: the
 //! session model holds these, and the rules of which are allowed when (`actions`) read the model.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     SignIn,
     SignOut,
@@ -91,7 +91,7 @@ impl Action {
 }
 
 /// A small set of actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AllowedActions(u32);
 
 impl AllowedActions {

@@ -6,7 +6,7 @@ use crate::i18n::Msg;
 use crate::protocol::aliyun::{CallDetailRecord, CdrParty};
 
 /// Whose event a timeline entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Source {
     Ivr,
     Queue,
@@ -25,7 +25,7 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineEntry {
     pub at: Millis,
     pub source: Source,
@@ -36,7 +36,7 @@ pub struct TimelineEntry {
 }
 
 /// What the details panel shows of one finished call.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallDetail {
     pub call_id: String,
     /// CCC ContactDisposition vocabulary: Success, NoAnswer, Reject, AbandonedInRing, …
@@ -71,7 +71,7 @@ pub struct CallDetail {
 }
 
 /// What CCC's analytics report says about a call (seed 003 `AnalyticsReport`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analytics {
     pub problem_solved: Option<bool>,
     pub problem: String,
@@ -188,7 +188,7 @@ pub fn from_ccc(r: &CallDetailRecord) -> CallDetail {
 }
 
 /// What happened to one call, as the CC-Gateway's events told it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalEntry {
     pub call_id: String,
     pub at: Millis,

@@ -1,7 +1,7 @@
 //! Gateway errors, classified so the state machine can react without knowing the vendor.
 
 /// What a vendor error code means for the toolbar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The gateway no longer knows this session (stale Guid, signed out elsewhere).
     SessionLost,
@@ -28,13 +28,12 @@ pub enum ErrorKind {
 
 /// A failed request: the classification plus the vendor's own code and text, which always
 /// reach the agent.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayError {
     pub kind: ErrorKind,
     pub code: String,
     pub message: String,
     /// How long the server asks to wait before trying again (a locked sign-in, throttling).
-    #[serde(default)]
     pub retry_after_secs: Option<u64>,
 }
 

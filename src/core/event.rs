@@ -1,7 +1,7 @@
 //! The neutral events every vendor dialect decodes into.
 
 /// What kind of media a call carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Media {
     #[default]
     Voice,

@@ -7,7 +7,7 @@ use super::intent::Intent;
 use super::model::{AgentState, CallPhase, Pending, Session};
 
 /// Why an intent was not sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The agent's state (or the vendor) does not allow it now.
     NotAllowed,

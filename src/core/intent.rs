@@ -4,7 +4,7 @@
 use super::transfer::{ConsultTarget, TransferRequest};
 
 /// How a rejected call is handled (seed 004).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectMode {
     /// Mode 1: the call goes back to the queue and the agent becomes busy.
     Requeue,
@@ -22,7 +22,7 @@ impl RejectMode {
 }
 
 /// The state the agent asks to be in right after sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InitialState {
     #[default]
     Idle,
@@ -31,7 +31,7 @@ pub enum InitialState {
 }
 
 /// What the agent asks for. Views send these; vendors turn them into requests.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     SignIn {
         agent_id: String,

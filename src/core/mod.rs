@@ -12,6 +12,7 @@ pub mod intent;
 pub mod model;
 pub mod poll;
 pub mod reads;
+pub mod share;
 pub mod step;
 pub mod transfer;
 pub mod validate;

@@ -6,7 +6,7 @@ use crate::i18n::Msg;
 pub use super::Millis;
 
 /// The agent's own state, apart from the calls it has.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentState {
     SignedOut {
         reason: Option<Notice>,
@@ -34,7 +34,7 @@ impl AgentState {
 }
 
 /// What a call is doing from the agent's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallPhase {
     Ringing,
     /// An outbound leg (callout, consult) that is not answered yet; `far_alerting` once the
@@ -46,7 +46,7 @@ pub enum CallPhase {
     Held,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Inbound,
     Outbound,
@@ -64,7 +64,7 @@ impl Direction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub id: String,
     pub caller: String,
@@ -110,7 +110,7 @@ impl Call {
 }
 
 /// The link to the gateway's event stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Connection {
     #[default]
     Offline,
@@ -122,14 +122,14 @@ pub enum Connection {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
     Error,
     Info,
 }
 
 /// A message for the agent: an i18n key, plus the vendor code and text when a gateway said it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub kind: NoticeKind,
     pub msg: Msg,
@@ -144,7 +144,7 @@ pub struct Notice {
 }
 
 /// What an agent tried that did not connect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
     Dial,
     Transfer,
@@ -163,7 +163,7 @@ impl Attempt {
 
 /// A failed attempt: what, on which call, and (when the gateway refused the request itself)
 /// how it refused; `None` when the far party could not be reached.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub attempt: Attempt,
     pub call_id: Option<String>,
@@ -203,7 +203,7 @@ impl Notice {
 pub const NOTICE_LIMIT: usize = 4;
 
 /// A request the toolbar is waiting for: one at a time per action and call.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     pub action: super::action::Action,
     /// The call the request is about ("" for the agent's own state).
@@ -214,7 +214,7 @@ pub struct Pending {
 pub const ENDED_LIMIT: usize = 16;
 
 /// A transfer that waits for its outcome (success transfer and the like).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferProgress {
     pub call_id: String,
     pub address: String,
@@ -222,7 +222,7 @@ pub struct TransferProgress {
 }
 
 /// Where the consult leg stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsultState {
     /// Asked for; the gateway has not reported the leg yet.
     Dialing,
@@ -233,7 +233,7 @@ pub enum ConsultState {
 }
 
 /// A consult (innerhelp mode 1): the customer is on hold while the agent talks to a colleague.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consult {
     pub customer_call_id: String,
     /// The consult leg's call id, once the gateway gives it.
@@ -244,7 +244,7 @@ pub struct Consult {
 }
 
 /// Everything the toolbar knows; the views render slices of it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub agent_id: String,
     pub agent: AgentState,

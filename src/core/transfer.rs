@@ -4,7 +4,7 @@
 use crate::i18n::Msg;
 
 /// Which API carries the transfer: it follows the call's media.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferKind {
     /// `voicecall/{id}/transfer`.
     Voice,
@@ -26,7 +26,7 @@ impl TransferKind {
 }
 
 /// Where a call is transferred to (CC-Gateway `devicetype`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceType {
     SkillQueue,
     Agent,
@@ -122,7 +122,7 @@ pub fn allowed_modes(kind: TransferKind, device: DeviceType) -> &'static [Transf
 }
 
 /// A transfer the agent asks for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRequest {
     pub call_id: String,
     pub kind: TransferKind,
@@ -193,7 +193,7 @@ pub fn waits_for_outcome(req: &TransferRequest) -> bool {
 }
 
 /// Whom a consult rings: another agent or a skill queue (innerhelp devicetype 2 / 1).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsultTarget {
     pub device: DeviceType,
     pub address: String,

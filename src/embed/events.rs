@@ -5,7 +5,6 @@ use crate::core::actions::allowed_actions;
 use crate::core::cdr::CallDetail;
 use crate::core::model::{CallPhase, Connection, Direction, Failure, Notice, NoticeKind};
 use crate::core::{Call, Session};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
@@ -209,20 +208,39 @@ pub fn host_events(prev: &Session, next: &Session, now: u64) -> Vec<(&'static st
 }
 
 /// The bounded journal a reloaded host replays from (`subscribe {since}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Journal {
     pub next_seq: u64,
     pub events: VecDeque<Envelope>,
 }
 
 /// The journal as a reload keeps it: whose session it belongs to, and its events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredJournal {
     pub agent: String,
     pub journal: Journal,
 }
 
 impl StoredJournal {
+    pub fn to_json(&self) -> String {
+        let events: Vec<Value> = self.journal.events.iter().map(Envelope::to_json).collect();
+        json!({ "agent": self.agent, "nextSeq": self.journal.next_seq, "events": events }).to_string()
+    }
+
+    pub fn from_json(text: &str) -> Option<StoredJournal> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let events = v
+            .get("events")?
+            .as_array()?
+            .iter()
+            .filter_map(|e| super::protocol::parse_envelope(e).ok())
+            .collect();
+        Some(StoredJournal {
+            agent: v.get("agent")?.as_str()?.to_string(),
+            journal: Journal { next_seq: v.get("nextSeq")?.as_u64()?, events },
+        })
+    }
+
     /// The journal, when it belongs to the signed-in agent of `session`: another agent's (or a
     /// signed-out toolbar's) callers are never replayed.
     pub fn into_journal_for(self, session: &Session) -> Option<Journal> {

@@ -5,25 +5,20 @@ use crate::core::step::{Intent, RejectMode};
 use crate::core::transfer::{allowed_modes, ConsultTarget, DeviceType, TransferKind, TransferRequest};
 use crate::core::{ErrorKind, GatewayError, Session};
 use crate::i18n::Lang;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The protocol version hosts must send in `v`.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
     pub v: u32,
-    #[serde(rename = "type")]
+    /// `type` on the wire.
     pub kind: String,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
     pub ts: u64,
-    #[serde(default)]
     pub payload: Value,
 }
 
@@ -34,6 +29,19 @@ impl Envelope {
 
     pub fn reply(to: &Envelope, kind: &str, id: String, ts: u64, payload: Value) -> Envelope {
         Envelope { reply_to: Some(to.id.clone()), ..Envelope::new(kind, id, ts, payload) }
+    }
+
+    /// The envelope as it goes to a host: `{v, type, id, replyTo?, seq?, ts, payload}`.
+    pub fn to_json(&self) -> Value {
+        let mut v =
+            json!({ "v": self.v, "type": self.kind, "id": self.id, "ts": self.ts, "payload": self.payload });
+        if let Some(r) = &self.reply_to {
+            v["replyTo"] = json!(r);
+        }
+        if let Some(seq) = self.seq {
+            v["seq"] = json!(seq);
+        }
+        v
     }
 }
 
@@ -402,7 +410,16 @@ pub fn parse_command(
 
 /// Reads a raw message into an envelope (anything else is `malformed`).
 pub fn parse_envelope(raw: &Value) -> Result<Envelope, EmbedError> {
-    let env: Envelope = serde_json::from_value(raw.clone()).map_err(|_| EmbedError::Malformed)?;
+    let text = |k: &str| raw.get(k).and_then(Value::as_str).map(String::from);
+    let env = Envelope {
+        v: raw.get("v").and_then(Value::as_u64).ok_or(EmbedError::Malformed)? as u32,
+        kind: text("type").ok_or(EmbedError::Malformed)?,
+        id: text("id").ok_or(EmbedError::Malformed)?,
+        reply_to: text("replyTo"),
+        seq: raw.get("seq").and_then(Value::as_u64),
+        ts: raw.get("ts").and_then(Value::as_u64).ok_or(EmbedError::Malformed)?,
+        payload: raw.get("payload").cloned().unwrap_or(Value::Null),
+    };
     if env.v != VERSION {
         return Err(EmbedError::UnsupportedVersion);
     }

@@ -38,7 +38,7 @@ impl Lang {
 macro_rules! messages {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
         /// A text the toolbar shows.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Msg { $($key),* }
 
         impl Msg {

@@ -59,7 +59,6 @@ impl Toolbar {
                     guid: None,
                     auto_enter_idle: *auto_enter_idle,
                     device_id,
-                    session: None,
                 });
             }
             this.finish(ticket, intent, result);

@@ -44,7 +44,7 @@ fn next_id(h: &mut Host) -> String {
 
 fn post(h: &Host, env: &Envelope) {
     let (Some(origin), Ok(Some(parent))) = (h.origin.as_deref(), window().parent()) else { return };
-    let Ok(text) = serde_json::to_string(env) else { return };
+    let text = env.to_json().to_string();
     // Structured clone of a JSON value: hosts get plain objects.
     let Ok(value) = js_sys::JSON::parse(&text) else { return };
     if let Err(e) = parent.post_message(&value, origin) {
@@ -68,9 +68,7 @@ fn save_journal(h: &Host) {
     }
     let stored =
         crate::embed::events::StoredJournal { agent: h.last.agent_id.clone(), journal: h.journal.clone() };
-    if let Ok(text) = serde_json::to_string(&stored) {
-        let _ = storage.set_item(JOURNAL_KEY, &text);
-    }
+    let _ = storage.set_item(JOURNAL_KEY, &stored.to_json());
 }
 
 /// Starts the embedding API when the toolbar runs in a frame and the deployment lists the
@@ -84,7 +82,7 @@ pub fn start(tb: Toolbar) {
     let session = tb.view.session.get_untracked();
     let journal = local_storage()
         .and_then(|s| s.get_item(JOURNAL_KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str::<crate::embed::events::StoredJournal>(&t).ok())
+        .and_then(|t| crate::embed::events::StoredJournal::from_json(&t))
         .and_then(|stored| stored.into_journal_for(&session))
         .unwrap_or_default();
     let host: Shared =

@@ -65,7 +65,6 @@ impl Toolbar {
                     guid: client.guid(),
                     auto_enter_idle,
                     device_id: String::new(),
-                    session: None,
                 };
                 save_session(&stored);
             }

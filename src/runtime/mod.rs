@@ -310,21 +310,6 @@ impl Toolbar {
 
     /// Carries on with a session that survived a reload: `updateGuid` for the CC-Gateway, the
     /// bridge's session cookie for CCC. Then the state is re-read from the gateway's queries.
-    /// Keeps the last picture of the session when the page goes away (for `restore`).
-    pub fn remember_on_hide(&self) {
-        let this = *self;
-        let on_hide = window_event_listener(leptos::ev::pagehide, move |_| {
-            if let (Some(mut stored), Some(session)) = (load_session(), this.view.session.try_get_untracked())
-            {
-                if session.agent.is_signed_in() {
-                    stored.session = Some(session);
-                    save_session(&stored);
-                }
-            }
-        });
-        on_cleanup(move || on_hide.remove());
-    }
-
     pub fn recover(&self) {
         let Some(stored) = load_session() else { return };
         let this = *self;
@@ -343,20 +328,6 @@ impl Toolbar {
                 forget_session();
             }
         });
-    }
-
-    /// Shows the session as it was before a reload, until the gateway confirms or corrects it.
-    /// Runs before anything subscribes to the session, so nothing reports it as new.
-    pub fn restore(&self) {
-        let vendor = match self.view.vendor {
-            Vendor::Huawei => "huawei",
-            Vendor::Aliyun => "aliyun",
-        };
-        if let Some(mut session) = load_session().filter(|s| s.vendor == vendor).and_then(|s| s.session) {
-            session.connection = crate::core::model::Connection::Offline;
-            session.supported = self.view.session.with_untracked(|s| s.supported);
-            self.view.session.set(session);
-        }
     }
 
     pub(crate) fn run(&self, effect: Effect, ticket: Option<Ticket>) {
@@ -463,12 +434,9 @@ fn mount(deployment: crate::config::Deployment) {
 }
 
 impl Toolbar {
-    /// Starts the toolbar's I/O once the views are mounted: the last picture, the host page's
-    /// API, the phone among tabs (the tab that gets it recovers the session; without Web Locks
+    /// Starts the toolbar's I/O once the views are mounted: the host page's API, the phone among tabs (the tab that gets it recovers the session; without Web Locks
     /// this tab does).
     pub fn start_io(&self) {
-        self.restore();
-        self.remember_on_hide();
         embed::start(*self);
         if !tabs::start(*self) {
             self.recover();

@@ -1,25 +1,42 @@
 //! What the runtime keeps in the browser's storage: the signed-in session (for a reload or
 //! another tab), and the ring volume.
 
-use crate::core::Session;
-
 /// Where a signed-in session is remembered, so a reload (or another tab) carries on with it.
 /// The Guid is a bearer credential: the CSP in docs/DEPLOYMENT.md keeps scripts out.
 const SESSION_KEY: &str = "agentbar.session";
 
-/// What survives a reload.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What survives a reload: only what a resync cannot rebuild. The calls and the agent's state
+/// are read from the gateway again.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
     pub vendor: String,
     pub agent_id: String,
+    /// The CC-Gateway's bearer credential (CCC's is the bridge's HttpOnly cookie instead).
     pub guid: Option<String>,
     pub auto_enter_idle: bool,
-    #[serde(default)]
     pub device_id: String,
-    /// What the toolbar showed when the page went away: shown again at once after a reload,
-    /// then corrected by the gateway's queries.
-    #[serde(default)]
-    pub session: Option<Session>,
+}
+
+impl StoredSession {
+    fn to_json(&self) -> String {
+        serde_json::json!({
+            "vendor": self.vendor, "agentId": self.agent_id, "guid": self.guid,
+            "autoEnterIdle": self.auto_enter_idle, "deviceId": self.device_id,
+        })
+        .to_string()
+    }
+
+    fn from_json(text: &str) -> Option<StoredSession> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+        Some(StoredSession {
+            vendor: text("vendor")?,
+            agent_id: text("agentId")?,
+            guid: text("guid"),
+            auto_enter_idle: v.get("autoEnterIdle").and_then(|x| x.as_bool()).unwrap_or(true),
+            device_id: text("deviceId").unwrap_or_default(),
+        })
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -27,12 +44,12 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 pub fn load_session() -> Option<StoredSession> {
-    serde_json::from_str(&storage()?.get_item(SESSION_KEY).ok()??).ok()
+    StoredSession::from_json(&storage()?.get_item(SESSION_KEY).ok()??)
 }
 
 pub fn save_session(stored: &StoredSession) {
-    if let (Some(st), Ok(text)) = (storage(), serde_json::to_string(stored)) {
-        let _ = st.set_item(SESSION_KEY, &text);
+    if let Some(st) = storage() {
+        let _ = st.set_item(SESSION_KEY, &stored.to_json());
     }
 }
 

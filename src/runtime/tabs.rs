@@ -10,10 +10,11 @@
 
 use super::log::warn;
 use super::{Outcome, Ticket, Toolbar};
+use crate::core::share;
 use crate::core::step::Intent;
 use crate::core::{GatewayError, Refusal, Session};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -32,8 +33,7 @@ extern "C" {
         -> js_sys::Promise;
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+/// A message between tabs. Encoded by hand (`core::share`): no password, no derived codecs.
 enum TabMessage {
     /// The holder's session, after every change.
     State { session: Box<Session> },
@@ -48,7 +48,6 @@ enum TabMessage {
 }
 
 /// `Outcome` as it crosses the channel.
-#[derive(Debug, Serialize, Deserialize)]
 enum TabOutcome {
     Done(Result<serde_json::Value, GatewayError>),
     Refused(Refusal),
@@ -69,9 +68,62 @@ struct Tabs {
     serving: Vec<(Ticket, String, Ticket)>,
 }
 
+impl TabMessage {
+    fn to_json(&self) -> Option<Value> {
+        Some(match self {
+            TabMessage::State { session } => {
+                json!({"type": "state", "session": share::session_json(session)})
+            }
+            TabMessage::Sync => json!({"type": "sync"}),
+            TabMessage::Intent { from, ticket, intent } => {
+                json!({"type": "intent", "from": from, "ticket": ticket, "intent": share::intent_json(intent)?})
+            }
+            TabMessage::Outcome { to, ticket, outcome } => {
+                let outcome = match outcome {
+                    TabOutcome::Done(Ok(v)) => json!({"ok": v}),
+                    TabOutcome::Done(Err(e)) => json!({"err": share::error_json(e)}),
+                    TabOutcome::Refused(r) => json!({"refused": share::refusal_json(*r)}),
+                    TabOutcome::Accepted => json!({"accepted": true}),
+                };
+                json!({"type": "outcome", "to": to, "ticket": ticket, "outcome": outcome})
+            }
+            TabMessage::Handover { to } => json!({"type": "handover", "to": to}),
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<TabMessage> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        let ticket = || v.get("ticket").and_then(Value::as_u64);
+        Some(match v.get("type")?.as_str()? {
+            "state" => TabMessage::State { session: Box::new(share::session_from(v.get("session")?)?) },
+            "sync" => TabMessage::Sync,
+            "intent" => TabMessage::Intent {
+                from: text("from")?,
+                ticket: ticket()?,
+                intent: share::intent_from(v.get("intent")?)?,
+            },
+            "outcome" => {
+                let o = v.get("outcome")?;
+                let outcome = if let Some(ok) = o.get("ok") {
+                    TabOutcome::Done(Ok(ok.clone()))
+                } else if let Some(err) = o.get("err") {
+                    TabOutcome::Done(Err(share::error_from(err)))
+                } else if let Some(r) = o.get("refused") {
+                    TabOutcome::Refused(share::refusal_from(r)?)
+                } else {
+                    TabOutcome::Accepted
+                };
+                TabMessage::Outcome { to: text("to")?, ticket: ticket()?, outcome }
+            }
+            "handover" => TabMessage::Handover { to: text("to")? },
+            _ => return None,
+        })
+    }
+}
+
 fn post(channel: &web_sys::BroadcastChannel, msg: &TabMessage) {
-    if let Ok(text) = serde_json::to_string(msg) {
-        let _ = channel.post_message(&JsValue::from_str(&text));
+    if let Some(v) = msg.to_json() {
+        let _ = channel.post_message(&JsValue::from_str(&v.to_string()));
     }
 }
 
@@ -194,9 +246,9 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
     let channel = tabs.borrow().channel.clone();
     let handler = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
-        let msg: TabMessage = match serde_json::from_str(&text) {
-            Ok(m) => m,
-            Err(e) => return warn(&format!("agentbar: unreadable tab message: {e}")),
+        let Some(msg) = serde_json::from_str::<Value>(&text).ok().as_ref().and_then(TabMessage::from_json)
+        else {
+            return warn("agentbar: unreadable tab message");
         };
         let holder = tb.phone.here.get_untracked();
         match msg {
