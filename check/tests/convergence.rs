@@ -16,6 +16,8 @@
 //! `PROPTEST_CASES` sets the number of cases (default 64); the seed of a failing case is
 //! printed by proptest and kept in `proptest-regressions/`.
 
+use agentbar::adapter::huawei::{self as hw, guid_from_header, Decoded};
+use agentbar::adapter::HttpRequest;
 use agentbar::core::actions::allowed_actions;
 use agentbar::core::gate::action_of;
 use agentbar::core::model::{AgentState, CallPhase};
@@ -25,8 +27,6 @@ use agentbar::core::{ErrorKind, Session};
 use agentbar::protocol::huawei::{
     decode_envelope, decode_hold_list, poll_events, AgentStatus, CallRecord, RawEvent,
 };
-use agentbar::adapter::huawei::{self as hw, guid_from_header, Decoded};
-use agentbar::adapter::HttpRequest;
 use agentbar_sim::config::SimConfig;
 use axum::body::Body;
 use axum::http::{Method, Request};
