@@ -119,6 +119,9 @@ run_tests() {
   PROPTEST_CASES=$PROPTEST_CASES cargo test -q -p agentbar --test fuzz_decoders
   log "model-based test: the toolbar core against the simulator's gateway model (bounded: ${MODEL_CASES:=400} cases)"
   PROPTEST_CASES=$MODEL_CASES cargo test -q -p agentbar-check -- --nocapture
+  log "embedding loader: the ES module is up to date, the types check (tsc --strict)"
+  node loader/build.mjs --check
+  npx tsc -p e2e/types
   log "browser tests: wasm-bindgen-test in headless Chromium"
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
   log "release build (trunk + wasm-opt)"

@@ -349,6 +349,22 @@ fn notices_stack_and_are_dismissed_one_by_one() {
     assert_eq!(s.notice().and_then(|n| n.code.as_deref()), Some("100-001"));
 }
 
+#[test]
+fn a_read_that_fails_after_the_gateway_signed_the_agent_out_keeps_the_reason_on_top() {
+    let mut s = signed_in();
+    talking(&mut s, "c1", 10);
+    poll(&mut s, "AgentOther_ShutdownService", Value::Null, 20);
+    assert!(!s.agent.is_signed_in());
+    let not_signed_in = GatewayError {
+        kind: ErrorKind::Other,
+        code: "100-002".into(),
+        message: "agent not signed in".into(),
+        retry_after_secs: None,
+    };
+    step(&mut s, Input::ReadFailed(not_signed_in), 21);
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignedOutByGateway));
+}
+
 // ---------------------------------------------------------------- CCC (seed 000)
 
 const ME: &str = "agent@ccc-test";
@@ -557,4 +573,25 @@ fn ccc_consult_events_before_the_answer_show_an_internal_leg_not_a_callout() {
         s.call(LEG).map(|c| (c.feature, c.phase)),
         Some((51, CallPhase::Dialing { far_alerting: true }))
     );
+}
+
+#[test]
+fn after_a_conference_the_agent_can_consult_again() {
+    let mut s = signed_in();
+    ring(&mut s, "K-1", 10);
+    talking(&mut s, "K-1", 11);
+    let consult = Intent::Consult {
+        customer_call_id: "K-1".into(),
+        target: ConsultTarget { device: DeviceType::Agent, address: "102".into() },
+    };
+    request(&mut s, consult.clone()).unwrap();
+    poll(&mut s, "AgentEvent_Hold", json!("K-1"), 12);
+    step(&mut s, Input::Done { intent: consult.clone(), result: Ok(json!("L-1")) }, 12);
+    poll(&mut s, "AgentEvent_Talking", json!({"callid": "L-1"}), 13);
+    let conf = Intent::Conference { customer_call_id: "K-1".into() };
+    request(&mut s, conf.clone()).unwrap();
+    step(&mut s, Input::Done { intent: conf, result: Ok(Value::Null) }, 14);
+    poll(&mut s, "AgentEvent_Conference", json!({"callid": "K-1", "partner": "13800000000,70002"}), 14);
+    assert!(s.consult.is_none());
+    assert_eq!(request(&mut s, consult), Ok(()), "{:?}", s.calls);
 }

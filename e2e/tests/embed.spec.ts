@@ -327,3 +327,125 @@ test('a host page embedding a follower tab gets the reply to its command, by id'
   );
   expect(refused).toBe('not_allowed');
 });
+
+// Issue 13: every new command from a host page on another origin, seen at the simulator.
+
+const client = (page: import('@playwright/test').Page) => ({
+  call: (method: string, ...args: unknown[]) =>
+    page.evaluate(
+      ([m, a]) => (document.querySelector('agent-bar') as any).client[m as string](...(a as unknown[])).then(
+        (r: unknown) => ({ ok: r }),
+        (e: any) => ({ error: e.code }),
+      ),
+      [method, args] as const,
+    ),
+});
+
+async function talkingInFrame(page: import('@playwright/test').Page, sim: Sim, host: Host, extra = '') {
+  await page.goto(crmUrl(host, sim, extra));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = await signInInFrame(page);
+  const callid = await sim.offer({ caller: '13800000077' });
+  await bar.getByTestId('answer').click();
+  await expect(bar.getByTestId('call-panel')).toBeVisible();
+  return { bar, callid };
+}
+
+const paths = async (sim: Sim) => (await sim.requests()).map((r) => `${r.path}${r.query ? '?' + r.query : ''}`);
+
+test('host commands mute, unmute and sendDtmf reach the gateway, and the host hears of the mute', async ({ page, sim, host }) => {
+  const { bar } = await talkingInFrame(page, sim, host);
+  const c = client(page);
+  expect(await c.call('mute')).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('muted-badge')).toBeVisible();
+  await expect(page.getByTestId('event-log').locator('li[data-type="call.muted"]')).toBeVisible();
+  expect(await c.call('sendDtmf', '5')).toStrictEqual({ error: 'not_allowed' }); // muted: no keypad
+  expect(await c.call('unmute')).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('muted-badge')).toBeHidden();
+  expect(await c.call('sendDtmf', '12#')).toMatchObject({ ok: { ok: true } });
+  expect(await c.call('sendDtmf', '12a')).toStrictEqual({ error: 'invalid_argument' });
+  const sent = await paths(sim);
+  expect(sent).toContain('/agentgateway/resource/voicecall/101/beginmute');
+  expect(sent).toContain('/agentgateway/resource/voicecall/101/endmute');
+  expect(sent).toContain('/agentgateway/resource/voicecall/101/seconddialex?number=12%23');
+});
+
+test('host command conference joins customer, consultee and agent', async ({ page, sim, host }) => {
+  await sim.control('scenario', { consultTarget: 'ring' });
+  const { bar } = await talkingInFrame(page, sim, host);
+  const c = client(page);
+  expect(await c.call('consult', { type: 'agent', address: '102' })).toMatchObject({ ok: { ok: true } });
+  await sim.control('far-answer', {});
+  await expect(bar.getByTestId('consult-bar')).toHaveAttribute('data-state', 'talking');
+  expect(await c.call('conference')).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('consult-bar')).toBeHidden();
+  expect((await paths(sim)).some((p) => p.endsWith('/voicecall/101/confjoin'))).toBe(true);
+});
+
+test('host command consultComplete hands the customer to the consultee', async ({ page, sim, host }) => {
+  await sim.control('scenario', { consultTarget: 'ring' });
+  const { bar } = await talkingInFrame(page, sim, host);
+  const c = client(page);
+  expect(await c.call('consultComplete')).toStrictEqual({ error: 'not_allowed' }); // no consult yet
+  expect(await c.call('consult', { type: 'agent', address: '103' })).toMatchObject({ ok: { ok: true } });
+  await sim.control('far-answer', {});
+  await expect(bar.getByTestId('consult-bar')).toHaveAttribute('data-state', 'talking');
+  expect(await c.call('consultComplete')).toMatchObject({ ok: { ok: true } });
+  expect((await paths(sim)).some((p) => /\/voicecall\/101\/connecthold\//.test(p))).toBe(true);
+});
+
+test('host command dropHeld hangs up that held call only', async ({ page, sim, host }) => {
+  const { bar, callid } = await talkingInFrame(page, sim, host);
+  const c = client(page);
+  expect(await c.call('hold')).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('hold-item')).toHaveCount(1);
+  expect(await c.call('dropHeld', 'no-such-call')).toStrictEqual({ error: 'no_call' });
+  expect(await c.call('dropHeld', callid)).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('hold-item')).toHaveCount(0);
+  expect(await paths(sim)).toContain(`/agentgateway/resource/voicecall/101/dropcall/${callid}`);
+});
+
+test('host command endWrapUp leaves wrap-up, and call.ended and call.detail reach the host', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const bar = page.frameLocator('agent-bar iframe');
+  await bar.getByTestId('signin-agent').fill('101');
+  await bar.getByTestId('signin-password').fill('agent123');
+  await bar.getByTestId('signin-phone').fill('70001');
+  await bar.getByTestId('signin-autoidle').uncheck();
+  await bar.getByTestId('signin-submit').click();
+  await expect(bar.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  const callid = await sim.offer({ caller: '13800000078', calldata: 'ticket 991' });
+  await bar.getByTestId('answer').click();
+  await sim.control('customer-hangup', { callid });
+  await expect(bar.getByTestId('agent-state')).toHaveAttribute('data-state', 'wrap-up');
+  const ended = page.getByTestId('event-log').locator('li[data-type="call.ended"]');
+  await expect(ended).toBeVisible();
+  await expect(page.getByTestId('call-log').locator(`li[data-call-id="${callid}"]`)).toHaveAttribute('data-disposition', 'Success');
+  expect(await client(page).call('endWrapUp')).toMatchObject({ ok: { ok: true } });
+  await expect(bar.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+  expect(await paths(sim)).toContain('/agentgateway/resource/onlineagent/101/cancelwork');
+});
+
+test('a dial that does not connect reaches the host as call.failed and notice', async ({ page, sim, host }) => {
+  await sim.control('scenario', { callout: 'fail' });
+  await page.goto(crmUrl(host, sim));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  await signInInFrame(page);
+  expect(await client(page).call('dial', '13800000079')).toMatchObject({ ok: { ok: true } });
+  await expect(page.getByTestId('crm-messages').locator('li[data-kind="call.failed"]')).toBeVisible();
+  await expect(page.getByTestId('crm-messages').locator('li[data-kind="notice"]')).toBeVisible();
+  await expect(page.getByTestId('event-log').locator('li[data-type="call.dialing"]')).toBeVisible();
+});
+
+test('hello settings: the host page picks language and a dark, compact theme with its accent', async ({ page, sim, host }) => {
+  await page.goto(crmUrl(host, sim, '&lang=zh-CN&mode=dark&density=compact&accent=%230a7f5a'));
+  await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+  const root = page.frameLocator('agent-bar iframe').locator('.ab-root');
+  await expect(root).toHaveAttribute('lang', 'zh-CN');
+  await expect(root).toHaveAttribute('data-theme', 'dark');
+  await expect(root).toHaveAttribute('data-density', 'compact');
+  await expect
+    .poll(() => root.evaluate((el) => getComputedStyle(el).getPropertyValue('--ab-accent').trim()))
+    .toBe('#0a7f5a');
+});

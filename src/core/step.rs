@@ -74,6 +74,9 @@ pub enum Input {
         as_of: u64,
         held: Vec<CallSummary>,
     },
+    /// A read of the gateway (state, hold list, directory) was refused with a vendor code: the
+    /// agent is told, with the code; nothing about the calls changes.
+    ReadFailed(GatewayError),
     /// The agent dismissed the notice with this id.
     DismissNotice(u64),
     /// The agent chose "go ready anyway" at the readiness check: do not ask again this sign-in.
@@ -203,6 +206,19 @@ fn dispatch(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
         }
         Input::DismissNotice(id) => {
             s.notices.retain(|n| n.id != id);
+            vec![]
+        }
+        Input::ReadFailed(err) if err.kind == ErrorKind::SessionLost => {
+            dispatch(s, Input::SessionLost(err), now)
+        }
+        // A read that was in flight when the agent was signed out fails with "not signed in";
+        // the sign-out reason stays the newest thing the agent reads.
+        Input::ReadFailed(_) if !s.agent.is_signed_in() => vec![],
+        Input::ReadFailed(err) => {
+            let mut notice = Notice::error(Msg::ReadFailed);
+            notice.code = Some(err.code).filter(|c| !c.is_empty());
+            notice.detail = Some(err.message).filter(|m| !m.is_empty());
+            s.notify(notice);
             vec![]
         }
         Input::ReadyAnyway => {

@@ -149,6 +149,11 @@ pub fn host_events(prev: &Session, next: &Session, now: u64) -> Vec<(&'static st
         } else if became(CallPhase::Held) {
             out.push(("call.held", call_json(next, c)));
         }
+        // Mute has no gateway event: hosts hear of it here, with the new allowed actions.
+        if let Some(p) = prev.call(&c.id).filter(|p| p.muted != c.muted) {
+            let _ = p;
+            out.push((if c.muted { "call.muted" } else { "call.unmuted" }, call_json(next, c)));
+        }
     }
     match (&prev.consult, &next.consult) {
         (None, Some(c)) => {

@@ -188,6 +188,8 @@ pub const EVENTS: &[&str] = &[
     "call.answered",
     "call.held",
     "call.resumed",
+    "call.muted",
+    "call.unmuted",
     "call.consultStarted",
     "call.consultCancelled",
     "call.transferred",

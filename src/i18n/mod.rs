@@ -158,6 +158,7 @@ messages! {
     SignOutAnyway => "仍然签出", "Sign out anyway";
     Notices => "消息", "Messages";
     TryAgainIn => "请稍后重试,等待", "Try again in";
+    ReadFailed => "网关拒绝了查询", "The gateway refused a query";
     GatewayNotAllowed => "链接指定的网关不在本部署的允许列表中,已改用默认网关", "The link names a gateway this deployment does not allow; the default gateway is used";
     TabStalled => "此标签页曾被冻结或降速,已重新读取状态", "This tab was frozen or throttled; the state was re-read";
     PhoneElsewhere => "电话在另一个标签页中", "The phone is in another tab";

@@ -220,7 +220,8 @@ fn watch_session(tb: Toolbar, host: Shared) {
         }
         // The host saw the sign-out live; nothing of that session is replayed to anyone after.
         if signed_out {
-            h.journal = Journal::default();
+            // Numbering carries on, so a host page that stays open keeps taking new events.
+            h.journal = Journal { next_seq: h.journal.next_seq, ..Default::default() };
             save_journal(&h);
         }
     });

@@ -203,7 +203,13 @@ impl Toolbar {
         let status = match client.call(&hw::status_request(&agent_id)).await {
             Ok(v) => serde_json::from_value::<AgentStatus>(v).unwrap_or_default(),
             Err(e) if e.kind == ErrorKind::SessionLost => return self.apply(Input::SessionLost(e)),
-            Err(e) => return warn(&format!("agentbar: resync failed: {} {}", e.code, e.message)),
+            Err(e) => {
+                warn(&format!("agentbar: resync failed: {} {}", e.code, e.message));
+                if !e.code.is_empty() {
+                    self.apply(Input::ReadFailed(e));
+                }
+                return;
+            }
         };
         self.spend_read();
         let current = client
@@ -294,6 +300,10 @@ impl Toolbar {
             Err(e) if e.kind == ErrorKind::NoHeldCall => Some(Vec::new()),
             Err(e) => {
                 warn(&format!("agentbar: hold list failed: {} {}", e.code, e.message));
+                // A refusal with a code (300-001: no right to query) is the agent's to see.
+                if !e.code.is_empty() {
+                    self.apply(Input::ReadFailed(e));
+                }
                 None
             }
         }

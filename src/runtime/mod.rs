@@ -308,6 +308,36 @@ impl Toolbar {
         self.execute_huawei(intent, ticket);
     }
 
+    /// Keeps the last picture of the session when the page goes away (for `restore`).
+    pub fn remember_on_hide(&self) {
+        let this = *self;
+        let on_hide = window_event_listener(leptos::ev::pagehide, move |_| {
+            if let Some(session) = this.view.session.try_get_untracked() {
+                if session.agent.is_signed_in() && load_session().is_some() {
+                    storage::save_picture(&session);
+                }
+            }
+        });
+        on_cleanup(move || on_hide.remove());
+    }
+
+    /// Shows the session as it was before a reload, until the gateway confirms or corrects it.
+    /// Runs before anything subscribes to the session, so nothing reports it as new.
+    pub fn restore(&self) {
+        let vendor = match self.view.vendor {
+            Vendor::Huawei => "huawei",
+            Vendor::Aliyun => "aliyun",
+        };
+        if load_session().is_none_or(|s| s.vendor != vendor) {
+            return;
+        }
+        if let Some(mut session) = storage::load_picture() {
+            session.connection = crate::core::model::Connection::Offline;
+            session.supported = self.view.session.with_untracked(|s| s.supported);
+            self.view.session.set(session);
+        }
+    }
+
     /// Carries on with a session that survived a reload: `updateGuid` for the CC-Gateway, the
     /// bridge's session cookie for CCC. Then the state is re-read from the gateway's queries.
     pub fn recover(&self) {
@@ -434,9 +464,11 @@ fn mount(deployment: crate::config::Deployment) {
 }
 
 impl Toolbar {
-    /// Starts the toolbar's I/O once the views are mounted: the host page's API, the phone among tabs (the tab that gets it recovers the session; without Web Locks
+    /// Starts the toolbar's I/O once the views are mounted: the last picture, the host page's API, the phone among tabs (the tab that gets it recovers the session; without Web Locks
     /// this tab does).
     pub fn start_io(&self) {
+        self.restore();
+        self.remember_on_hide();
         embed::start(*self);
         if !tabs::start(*self) {
             self.recover();

@@ -53,7 +53,26 @@ pub fn save_session(stored: &StoredSession) {
     }
 }
 
+/// The last picture of the session, kept when the page goes away: shown again at once after
+/// a reload (so a call that ended meanwhile is seen to end), then corrected by the gateway.
+/// The same hand-written encoding a follower tab gets (`core::share`).
+const PICTURE_KEY: &str = "agentbar.session.picture";
+
+pub fn save_picture(session: &crate::core::Session) {
+    if let Some(st) = storage() {
+        let _ = st.set_item(PICTURE_KEY, &crate::core::share::session_json(session).to_string());
+    }
+}
+
+pub fn load_picture() -> Option<crate::core::Session> {
+    let text = storage()?.get_item(PICTURE_KEY).ok()??;
+    crate::core::share::session_from(&serde_json::from_str(&text).ok()?)
+}
+
 pub fn forget_session() {
+    if let Some(st) = storage() {
+        let _ = st.remove_item(PICTURE_KEY);
+    }
     if let Some(st) = storage() {
         let _ = st.remove_item(SESSION_KEY);
     }

@@ -140,6 +140,18 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         }
         toolbar.stop_polling();
     });
+    // The host's accent: set as a property, since the CSP refuses inline style attributes.
+    let root = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let accent = toolbar.view.theme.with(|t| t.accent.clone());
+        if let Some(el) = root.get() {
+            let style = web_sys::HtmlElement::style(&el);
+            let _ = match accent {
+                Some(a) => web_sys::CssStyleDeclaration::set_property(&style, "--ab-accent", &a),
+                None => web_sys::CssStyleDeclaration::remove_property(&style, "--ab-accent").map(|_| ()),
+            };
+        }
+    });
     let signed_in = Memo::new(move |_| toolbar.view.session.with(|s| s.agent.is_signed_in()));
     let keys = window_event_listener(leptos::ev::keydown, move |e| on_shortcut(toolbar.view, cmd, &e));
     // A tab coming back from the background may have been throttled: re-read the state.
@@ -156,34 +168,34 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         visible.remove();
     });
     view! {
-        <div class="ab-root" lang=move || toolbar.view.lang.get().tag()
-            data-theme=move || toolbar.view.theme.with(|t| t.mode)
-            data-density=move || toolbar.view.theme.with(|t| t.density)
-            style=move || toolbar.view.theme.with(|t| t.accent.as_ref().map(|a| format!("--ab-accent: {a}")))>
-            {move || {
-            // Texts read the language untracked (see `tr`): switching it rebuilds the toolbar.
-            toolbar.view.lang.track();
-            view! {
-            <header class="ab-bar">
-                <h1 class="ab-brand">"agentbar"</h1>
-                <ConnectionStatus/>
-                <PhoneChip/>
-                <LangSwitch/>
-            </header>
-            <main class="ab-main">
-                <NoticeBar/>
-                <ring_alert::RingAssurance/>
-                <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
-                    <StateBar/>
-                    <RingingBanner/>
-                    <ConsultBar/>
-                    <CallPanel/>
-                    <HoldList/>
-                    <CallDetailPanel/>
-                </Show>
-            </main>
-            }
-            }}
-        </div>
-    }
+           <div class="ab-root" lang=move || toolbar.view.lang.get().tag()
+               data-theme=move || toolbar.view.theme.with(|t| t.mode)
+               data-density=move || toolbar.view.theme.with(|t| t.density)
+    node_ref=root>
+               {move || {
+               // Texts read the language untracked (see `tr`): switching it rebuilds the toolbar.
+               toolbar.view.lang.track();
+               view! {
+               <header class="ab-bar">
+                   <h1 class="ab-brand">"agentbar"</h1>
+                   <ConnectionStatus/>
+                   <PhoneChip/>
+                   <LangSwitch/>
+               </header>
+               <main class="ab-main">
+                   <NoticeBar/>
+                   <ring_alert::RingAssurance/>
+                   <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
+                       <StateBar/>
+                       <RingingBanner/>
+                       <ConsultBar/>
+                       <CallPanel/>
+                       <HoldList/>
+                       <CallDetailPanel/>
+                   </Show>
+               </main>
+               }
+               }}
+           </div>
+       }
 }
