@@ -172,7 +172,23 @@ class UA {
     this.send(this.inDialog(d, 'ACK', '', '', d.cseq));
     return { d, answer: r.body };
   }
-  async waitInvite(timeout) { return this.expect((m) => !m.isResponse && m.method === 'INVITE', timeout, 'INVITE'); }
+  async waitInvite(timeout) { return this.expect((m) => !m.isResponse && m.method === 'INVITE' && !tagOf(m.get('to')), timeout, 'INVITE'); }
+  // A re-INVITE of ours in dialog d (hold, resume); ACKs a 2xx; returns the final response.
+  async reinvite(d, sdp) {
+    this.send(this.inDialog(d, 'INVITE', sdp));
+    const cseq = `${d.cseq} INVITE`;
+    const r = await this.expect((m) => m.isResponse && m.get('call-id') === d.callId && m.get('cseq') === cseq && m.status >= 200, 5000, 're-INVITE response');
+    if (r.status >= 200 && r.status < 300) this.send(this.inDialog(d, 'ACK', '', '', d.cseq));
+    return r;
+  }
+  // The peer's re-INVITE in dialog d: answer(offerSdp) gives our SDP; 200 OK, then wait for the ACK.
+  async answerReinvite(d, answer, timeout = 10000) {
+    const m = await this.expect((x) => !x.isResponse && x.method === 'INVITE' && x.get('call-id') === d.callId, timeout, 're-INVITE');
+    const sdp = await answer(m.body);
+    this.respond(m, 200, 'OK', [`Contact: <${this.contact};ob>`], sdp);
+    await this.expect((x) => !x.isResponse && x.method === 'ACK' && x.get('call-id') === d.callId && x.get('cseq') === m.get('cseq').replace('INVITE', 'ACK'), 5000, 'ACK');
+    return m;
+  }
   async answer(inv, sdp) {
     const d = { callId: inv.get('call-id'), localTag: rnd(5), remoteTag: tagOf(inv.get('from')), localUri: uriOf(inv.get('to')),
       remoteUri: uriOf(inv.get('from')), target: uriOf(inv.get('contact')), route: listOf(inv.all('record-route')), cseq: 0 };
@@ -204,7 +220,13 @@ async function newPc() {
   const remote = new MediaStream();
   pc.ontrack = (e) => { remote.addTrack(e.track); t.track ??= performance.now(); };
   for (const tr of mic.getAudioTracks()) pc.addTrack(tr, mic);
-  return { pc, mic, remote, t };
+  // Play what we receive, as a softphone does: Chromium decodes remote audio only while a sink
+  // pulls it (no element, no playout: totalSamplesReceived stands still, WebAudio hears nothing).
+  const speaker = new Audio();
+  speaker.autoplay = true;
+  speaker.srcObject = remote;
+  speaker.play().catch(() => {});
+  return { pc, mic, remote, t, speaker };
 }
 function gathered(pc, timeout = 5000) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
@@ -228,10 +250,7 @@ function connected(pc, timeout = 10000) {
 
 // Peak frequency of what we hear, from an AnalyserNode on the remote stream.
 async function listen(remote, ms = 1500) {
-  const el = new Audio();
-  el.srcObject = remote; // Chrome only feeds remote WebRTC audio to WebAudio when an element plays it too
-  el.muted = true;
-  el.play().catch(() => {});
+  // (newPc's speaker element plays `remote`; Chromium feeds WebAudio only while one does.)
   const ctx = new AudioContext();
   await ctx.resume();
   const src = ctx.createMediaStreamSource(remote);
@@ -250,14 +269,43 @@ async function listen(remote, ms = 1500) {
   const p = (y0 - y2) / (2 * (y0 - 2 * y1 + y2)) || 0;
   const r = { peak_hz: Math.round((best + p) * hzPerBin * 10) / 10, peak_db: Math.round(y1), sample_rate: ctx.sampleRate };
   await ctx.close();
-  el.srcObject = null;
   return r;
 }
+
+// Time from t0 until getStats() reports the first received RTP packet (inbound-rtp
+// packetsReceived > 0), polled every 5 ms. Chromium caches a stats report for up to 50 ms, so
+// this is an upper bound; the remote track's unmute (fired on the first packet) is the finer one.
+async function firstPacket(pc, t0, timeout = 5000) {
+  while (performance.now() - t0 < timeout) {
+    const rep = await pc.getStats();
+    let n = 0;
+    rep.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') n = s.packetsReceived; });
+    if (n > 0) return Math.round(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return -1;
+}
+function unmuted(remote, t0, timeout = 5000) {
+  return new Promise((resolve) => {
+    const tr = () => remote.getAudioTracks()[0];
+    const done = () => resolve(Math.round(performance.now() - t0));
+    const wait = () => {
+      const t = tr();
+      if (!t) return setTimeout(wait, 2);
+      if (!t.muted) return done();
+      t.addEventListener('unmute', done, { once: true });
+    };
+    wait();
+    setTimeout(() => resolve(-1), timeout);
+  });
+}
+const dirOf = (sdp) => (sdp.match(/^a=(sendrecv|sendonly|recvonly|inactive)/m) || [, 'sendrecv'])[1];
 
 async function stats(pc) {
   const out = {};
   (await pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { packets_received: s.packetsReceived, packets_lost: s.packetsLost, jitter_s: s.jitter });
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { packets_received: s.packetsReceived, packets_lost: s.packetsLost, jitter_s: s.jitter,
+      samples_received: s.totalSamplesReceived, samples_concealed: s.concealedSamples, jitter_buffer_ms: s.jitterBufferEmittedCount ? Math.round(1000 * s.jitterBufferDelay / s.jitterBufferEmittedCount) : undefined });
     if (s.type === 'outbound-rtp' && s.kind === 'audio') Object.assign(out, { packets_sent: s.packetsSent });
     if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') out.pair = s.id;
     if (s.type === 'transport') Object.assign(out, { dtls_state: s.dtlsState, srtp_cipher: s.srtpCipher, dtls_cipher: s.dtlsCipher, tls_version: s.tlsVersion });
@@ -293,11 +341,14 @@ window.rig = {
     this.lastPc = m.pc;
     const { d, answer } = await this.ua.invite(target, offer);
     const t200 = performance.now();
+    const unmute = unmuted(m.remote, t200);
     await m.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    const first = firstPacket(m.pc, t200);
     await connected(m.pc);
     const tConn = performance.now();
     this.cur = { ...m, d };
-    return { gather_ms: Math.round(tGathered - t0), invite_to_200_ms: Math.round(t200 - tGathered), answer_to_connected_ms: Math.round(tConn - t200),
+    return { call_id: d.callId, gather_ms: Math.round(tGathered - t0), invite_to_200_ms: Math.round(t200 - tGathered), answer_to_connected_ms: Math.round(tConn - t200),
+      answer_to_first_packet_ms: await first, answer_to_track_unmute_ms: await unmute,
       offer_candidates: offer.split('\n').filter((l) => l.startsWith('a=candidate')).map((l) => l.trim()), answer_m: answer.match(/^m=.*$/m)?.[0], answer_setup: answer.match(/^a=setup:.*$/m)?.[0] };
   },
   async answerNext(timeout = 10000) {
@@ -307,16 +358,105 @@ window.rig = {
     await m.pc.setRemoteDescription({ type: 'offer', sdp: inv.body });
     await m.pc.setLocalDescription(await m.pc.createAnswer());
     await gathered(m.pc);
+    const t200 = performance.now();
+    const unmute = unmuted(m.remote, t200);
+    const first = firstPacket(m.pc, t200);
     const d = await this.ua.answer(inv, m.pc.localDescription.sdp);
     const tAck = performance.now();
     await connected(m.pc);
     const tConn = performance.now();
     this.cur = { ...m, d };
-    return { invite_to_ack_ms: Math.round(tAck - t0), invite_to_connected_ms: Math.round(tConn - t0), offer_m: inv.body.match(/^m=.*$/m)?.[0],
+    return { call_id: d.callId, invite_to_ack_ms: Math.round(tAck - t0), invite_to_connected_ms: Math.round(tConn - t0),
+      answer_to_connected_ms: Math.round(tConn - t200), answer_to_first_packet_ms: await first, answer_to_track_unmute_ms: await unmute, offer_m: inv.body.match(/^m=.*$/m)?.[0],
       offer_setup: inv.body.match(/^a=setup:.*$/m)?.[0], offer_candidates: inv.body.split('\n').filter((l) => l.startsWith('a=candidate')).map((l) => l.trim()),
       answer_setup: m.pc.localDescription.sdp.match(/^a=setup:.*$/m)?.[0] };
   },
   async listen(ms) { return listen(this.cur.remote, ms); },
+  // Packets received and sent so far in the current call (getStats).
+  async counters() {
+    const s = await stats(this.cur.pc);
+    return { in: s.packets_received ?? 0, out: s.packets_sent ?? 0, samples: s.samples_received ?? 0, concealed: s.samples_concealed ?? 0 };
+  },
+  // Hold (a=inactive or sendonly) or resume (sendrecv) by a re-INVITE from the browser.
+  async direction(dir) {
+    const c = this.cur;
+    const t0 = performance.now();
+    c.pc.getTransceivers()[0].direction = dir;
+    const offer = await c.pc.createOffer();
+    await c.pc.setLocalDescription(offer);
+    const r = await this.ua.reinvite(c.d, c.pc.localDescription.sdp);
+    if (r.status !== 200) {
+      await c.pc.setLocalDescription({ type: 'rollback' });
+      return { status: r.status, offer_dir: dirOf(offer.sdp) };
+    }
+    await c.pc.setRemoteDescription({ type: 'answer', sdp: r.body });
+    return { status: r.status, ms: Math.round(performance.now() - t0), offer_dir: dirOf(offer.sdp), answer_dir: dirOf(r.body),
+      answer_m: r.body.match(/^m=.*$/m)?.[0], current_direction: c.pc.getTransceivers()[0].currentDirection };
+  },
+  // Answer the peer's next re-INVITE (its hold or resume) as the browser's RTCPeerConnection says.
+  async answerReinvite(timeout = 10000) {
+    const c = this.cur;
+    let answerSdp = '';
+    const m = await this.ua.answerReinvite(c.d, async (offer) => {
+      await c.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+      await c.pc.setLocalDescription(await c.pc.createAnswer());
+      answerSdp = c.pc.localDescription.sdp;
+      return answerSdp;
+    }, timeout);
+    return { offer_dir: dirOf(m.body), answer_dir: dirOf(answerSdp), offer_m: m.body.match(/^m=.*$/m)?.[0],
+      current_direction: c.pc.getTransceivers()[0].currentDirection };
+  },
+  // Audio round trip through an echo: the browser's outgoing track becomes a WebAudio
+  // oscillator gated off; each burst is switched on at t0 and t1 is when the same frequency
+  // comes back in the remote audio (Goertzel on an AnalyserNode's 256-sample window, polled
+  // every 2 ms). Resolution about ±10 ms (audio render quantum, window, timers).
+  async roundTrip(n = 3, hz = 1000) {
+    const c = this.cur;
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = hz;
+    const gain = ctx.createGain();
+    gain.gain.value = 0;
+    const dest = ctx.createMediaStreamDestination();
+    osc.connect(gain).connect(dest);
+    osc.start();
+    const sender = c.pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+    const orig = sender.track;
+    await sender.replaceTrack(dest.stream.getAudioTracks()[0]);
+    const an = ctx.createAnalyser();
+    an.fftSize = 256;
+    ctx.createMediaStreamSource(c.remote).connect(an);
+    const buf = new Float32Array(an.fftSize);
+    const w = 2 * Math.PI * hz / ctx.sampleRate, k = 2 * Math.cos(w);
+    const amp = () => {
+      an.getFloatTimeDomainData(buf);
+      let s1 = 0, s2 = 0;
+      for (const v of buf) { const s0 = v + k * s1 - s2; s2 = s1; s1 = s0; }
+      return 2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / buf.length;
+    };
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    await sleep(600);
+    const quiet = amp();
+    const rtts = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      gain.gain.setValueAtTime(0.5, ctx.currentTime);
+      let t1 = -1;
+      while (performance.now() - t0 < 2000) {
+        if (amp() > 0.05) { t1 = performance.now(); break; }
+        await sleep(2);
+      }
+      const peak = amp();
+      gain.gain.setValueAtTime(0, ctx.currentTime);
+      rtts.push({ ms: t1 < 0 ? -1 : Math.round(t1 - t0), amp: Math.round(peak * 1000) / 1000 });
+      await sleep(600);
+    }
+    await sender.replaceTrack(orig);
+    osc.stop();
+    await ctx.close();
+    return { hz, quiet_amp: Math.round(quiet * 1000) / 1000, bursts: rtts, sample_rate: ctx.sampleRate };
+  },
   async stats() { return stats(this.cur.pc); },
   dtmfRtp(digits) {
     const s = this.cur.pc.getSenders().find((x) => x.dtmf);
@@ -325,11 +465,12 @@ window.rig = {
     return true;
   },
   async dtmfInfo(digit) { return this.ua.reqInDialog(this.cur.d, 'INFO', `Signal=${digit}\r\nDuration=160\r\n`, 'application/dtmf-relay'); },
-  async hangup() { const s = await this.ua.reqInDialog(this.cur.d, 'BYE'); this.cur.pc.close(); return s; },
+  async hangup() { const s = await this.ua.reqInDialog(this.cur.d, 'BYE'); this.cur.pc.close(); this.cur.speaker.srcObject = null; return s; },
   async waitBye(timeout = 10000) {
     const m = await this.ua.expect((x) => !x.isResponse && x.method === 'BYE' && x.get('call-id') === this.cur.d.callId, timeout, 'BYE');
     this.ua.respond(m, 200, 'OK');
     this.cur.pc.close();
+    this.cur.speaker.srcObject = null;
     return m.first;
   },
   async unregister() { return this.ua.register(0); },

@@ -43,12 +43,14 @@ DOMAIN = "agentbar.test"
 # The rig's SIP users: user -> (role, password). 1001 is the agent (the toolbar in the browser,
 # over WebSocket); 1002 the customer (baresip); 1003 a second agent played by baresip with
 # DTLS-SRTP like a browser (the self-test's stand-in for the browser; also a consult target);
-# 1004 a spare (consultee / transfer target).
+# 1004 a spare (consultee / transfer target); 1005 an echo (baresip's echo module: answers at
+# once and sends back what it hears, for round-trip measurements).
 USERS = {
     "1001": ("agent", "agent1001"),
     "1002": ("customer", "customer1002"),
     "1003": ("softagent", "softagent1003"),
     "1004": ("consultee", "consultee1004"),
+    "1005": ("echo", "echo1005"),
 }
 
 MODULES_BASE = ["g711.so", "aufile.so", "aubridge.so", "sndfile.so"]
@@ -263,13 +265,16 @@ def baresip_config(d: Path, ua: dict, sip_port: int) -> None:
     mods = list(MODULES_BASE)
     if ua["dtls"]:
         mods.append("dtls_srtp.so")
+    # The echo module answers every call itself and joins the call's player to its source
+    # through an aubridge device named after the call, so both ends must be aubridge.
+    source = "aubridge,nil" if ua["echo"] else f"aufile,{ua['tone_wav']}"
     lines = [
         "poll_method\t\tepoll",
         f"sip_listen\t\t127.0.0.1:{ua['sip_port']}",
         "call_local_timeout\t120",
         "call_max_calls\t\t4",
         # Microphone: the tone WAV (aufile ends the call at end of file, so it is long).
-        f"audio_source\t\taufile,{ua['tone_wav']}",
+        f"audio_source\t\t{source}",
         # Speaker: an aubridge device nobody reads; what is heard is recorded by sndfile.
         "audio_player\t\taubridge,nil",
         "audio_alert\t\taubridge,nil",
@@ -286,6 +291,7 @@ def baresip_config(d: Path, ua: dict, sip_port: int) -> None:
     lines += [f"module\t\t\t{m}" for m in mods]
     lines += [
         "module_app\t\taccount.so",
+    ] + (["module_app\t\techo.so"] if ua["echo"] else []) + [
         "module_app\t\tmenu.so",
         "module_app\t\tctrl_tcp.so",
         "statmode_default\toff",  # no "[0:00:01] audio=..." status line every 100 ms in the log
@@ -310,7 +316,7 @@ def baresip_config(d: Path, ua: dict, sip_port: int) -> None:
 # ---------------------------------------------------------------- main
 
 def parse_ua(spec: str) -> dict:
-    # NAME=USER:HZ[:dtls][:auto]
+    # NAME=USER:HZ[:dtls][:auto][:echo]
     name, _, rest = spec.partition("=")
     parts = rest.split(":")
     if not name or len(parts) < 2 or parts[0] not in USERS:
@@ -321,6 +327,7 @@ def parse_ua(spec: str) -> dict:
         "hz": int(parts[1]),
         "dtls": "dtls" in parts[2:],
         "answermode": "auto" if "auto" in parts[2:] else "manual",
+        "echo": "echo" in parts[2:],
     }
 
 
@@ -330,6 +337,8 @@ def main() -> int:
                     help="a baresip phone NAME=USER:HZ[:dtls][:auto] (default: customer=1002:440)")
     ap.add_argument("--softagent", action="store_true",
                     help="also start softagent=1003:880:dtls (a browser stand-in doing DTLS-SRTP)")
+    ap.add_argument("--echo", action="store_true",
+                    help="also start echo=1005, a baresip that answers every call and sends back what it hears")
     ap.add_argument("--no-customer", action="store_true", help="no default customer baresip")
     ap.add_argument("--webrtc-user", action="append", default=[],
                     help="treat this user's media leg as WebRTC (with ICE) even over UDP; dtls UAs are "
@@ -350,6 +359,8 @@ def main() -> int:
         uas.insert(0, parse_ua("customer=1002:440"))
     if args.softagent and not any(u["name"] == "softagent" for u in uas):
         uas.append(parse_ua("softagent=1003:880:dtls"))
+    if args.echo and not any(u["name"] == "echo" for u in uas):
+        uas.append(parse_ua("echo=1005:0:echo"))
     webrtc_users = {u: 1 for u in args.webrtc_user}
     webrtc_users.update({u["user"]: 2 for u in uas if u["dtls"]})
 
@@ -386,6 +397,9 @@ def main() -> int:
         tones = base / "tones"
         tones.mkdir(exist_ok=True)
         for u in uas:
+            if u["echo"]:
+                u["tone_wav"] = None
+                continue
             u["tone_wav"] = str(tones / f"{u['name']}-{u['hz']}hz-8k.wav")
             make_tone(Path(u["tone_wav"]), u["hz"], args.tone_seconds)
         browser_wav = tones / "agent-660hz-48k.wav"
@@ -450,10 +464,11 @@ def main() -> int:
                 "ctrl_host": "127.0.0.1",
                 "ctrl_port": u["ctrl_port"],
                 "sip": f"127.0.0.1:{u['sip_port']}",
-                "tone_hz": u["hz"],
+                "tone_hz": None if u["echo"] else u["hz"],
+                "echo": u["echo"],
                 "tone_wav": u["tone_wav"],
                 "media": "UDP/TLS/RTP/SAVPF (DTLS-SRTP)" if u["dtls"] else "RTP/AVP",
-                "answermode": u["answermode"],
+                "answermode": "echo (answers at once)" if u["echo"] else u["answermode"],
                 "recordings": str(u["dir"] / "recordings"),
                 "log": str(proc.log_path),
                 "pid": proc.p.pid,

@@ -44,7 +44,7 @@ figures: dict = {}
 
 def check(name: str, ok: bool, detail: str = "") -> bool:
     checks.append((name, bool(ok), detail))
-    print(f"  [{'ok' if ok else 'FAIL'}] {name}{(': ' + detail) if detail else ''}", flush=True)
+    print(f"  {'PASS' if ok else 'FAIL'}  {name}{(': ' + detail) if detail else ''}", flush=True)
     return bool(ok)
 
 

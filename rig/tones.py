@@ -59,7 +59,10 @@ def frame_levels(x: list[float], rate: int, ms: int = 20) -> list[float]:
 
 
 def analyse(path: str, expected: float | None = None, other: float | None = None,
-            skip_s: float = 0.5, window_s: float = 0.5) -> dict:
+            skip_s: float = 0.5, window_s: float = 0.5, at: str = "middle") -> dict:
+    """The peak and the share of energy at `expected` in a window_s block of the recording:
+    from its middle (after skip_s), its start (right after skip_s) or its end (the last block
+    but 0.1 s)."""
     x, rate = read_wav(path)
     dur = len(x) / rate if rate else 0
     a = int(skip_s * rate)
@@ -67,6 +70,10 @@ def analyse(path: str, expected: float | None = None, other: float | None = None
     steady = [l for l in levels]
     # Analyse the middle of the recording (after skip_s).
     mid = a + max(0, (len(x) - a) // 2 - int(window_s * rate) // 2)
+    if at == "start":
+        mid = a
+    elif at == "end":
+        mid = max(a, len(x) - int((window_s + 0.1) * rate))
     block = x[mid: mid + int(window_s * rate)]
     out: dict = {"file": path, "rate": rate, "seconds": round(dur, 2)}
     if not block:
