@@ -353,6 +353,8 @@ pub struct Knobs {
     pub poll_wait_ms: u64,
     /// No poll for this long signs the agent out (gateway: 2 minutes).
     pub no_poll_timeout_ms: u64,
+    /// Push mode: no handshake for this long signs the agent out (gateway: 2 minutes).
+    pub push_handshake_timeout_ms: u64,
     /// INFERRED: form of an empty poll answer.
     pub empty_poll_event: EmptyPollEvent,
     /// INFERRED: send `event` as a one-element list instead of an object.
@@ -476,6 +478,7 @@ impl Default for Knobs {
             sign_in_param_retcode: "100-001".into(),
             poll_wait_ms: 10_000,
             no_poll_timeout_ms: 120_000,
+            push_handshake_timeout_ms: 120_000,
             empty_poll_event: EmptyPollEvent::Absent,
             event_as_list: false,
             busy_during_call: DuringCall::AfterCall,

@@ -27,6 +27,7 @@ pub fn routes() -> Router<SharedApp> {
         .route("/sim/event", post(raw_event))
         .route("/sim/config", get(get_config).post(set_config))
         .route("/sim/state", get(state))
+        .route("/sim/counts", get(counts).delete(clear_counts))
         .route("/sim/reset", post(reset))
         .route("/sim/fault", get(list_faults).post(arm_fault).delete(clear_faults))
         .route("/sim/clock", get(get_clock).post(set_clock))
@@ -235,6 +236,17 @@ async fn set_config(State(app): State<SharedApp>, body: Bytes) -> Response {
         Ok(knobs) => Json(knobs).into_response(),
         Err(e) => bad(e),
     }
+}
+
+/// `GET /sim/counts`: per agent, long-polls (and those of push-mode sessions), PollUserStatus,
+/// handshakes, agentstatus reads, push POSTs/events/failures; and totals.
+async fn counts(State(app): State<SharedApp>) -> Response {
+    Json(app.lock().counts_snapshot()).into_response()
+}
+
+async fn clear_counts(State(app): State<SharedApp>) -> Response {
+    app.lock().counts.clear();
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn state(State(app): State<SharedApp>) -> Response {

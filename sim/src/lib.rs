@@ -49,6 +49,8 @@ pub struct App {
     timers: Notify,
     /// Manual clock (`POST /sim/clock`): epoch ms, 0 = the real clock.
     clock: AtomicU64,
+    /// Woken when push callbacks or webhook events wait in the outbox.
+    push: Notify,
 }
 
 pub type SharedApp = Arc<App>;
@@ -68,6 +70,7 @@ impl App {
             events: Notify::new(),
             timers: Notify::new(),
             clock: AtomicU64::new(0),
+            push: Notify::new(),
         })
     }
 
@@ -107,6 +110,7 @@ impl App {
     fn wake(&self) {
         self.events.notify_waiters();
         self.timers.notify_one();
+        self.push.notify_one();
     }
 }
 
@@ -176,6 +180,7 @@ pub fn spawn_timers(app: SharedApp) -> tokio::task::JoinHandle<()> {
             };
             if fired {
                 app.events.notify_waiters();
+                app.push.notify_one();
             }
         }
     })
@@ -192,7 +197,63 @@ pub async fn serve(
         app.lock().set_demo(true, now_ms());
     }
     let timers = spawn_timers(app.clone());
+    let push = spawn_push(app.clone());
     let result = axum::serve(listener, router(app, options.static_dir)).await;
     timers.abort();
+    push.abort();
     result
+}
+
+/// Delivers push-mode callbacks (`{workNo, eventList}` with the `service_token` header) and CCC
+/// webhook events: everything queued is sent at once, each agent's POSTs in order (an agent's
+/// next POST waits for the previous answer), up to 3 tries each.
+pub fn spawn_push(app: SharedApp) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = match reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build() {
+            Ok(c) => c,
+            Err(_) => return,
+        };
+        loop {
+            app.push.notified().await;
+            let posts = app.lock().take_push_posts();
+            if posts.is_empty() {
+                continue;
+            }
+            let mut by_agent: std::collections::BTreeMap<String, Vec<model::PushPost>> = Default::default();
+            for p in posts {
+                by_agent.entry(p.agent.clone()).or_default().push(p);
+            }
+            let sends = by_agent.into_values().map(|list| {
+                let (client, app) = (client.clone(), app.clone());
+                tokio::spawn(async move {
+                    for post in list {
+                        let mut ok = false;
+                        for attempt in 0..3u64 {
+                            let mut req = client.post(&post.uri).json(&post.body);
+                            if let Some(t) = &post.token {
+                                req = req.header(model::CALLBACK_TOKEN_HEADER, t);
+                            }
+                            if let Ok(r) = req.send().await {
+                                if r.status().is_success() {
+                                    ok = true;
+                                    break;
+                                }
+                            }
+                            tokio::time::sleep(std::time::Duration::from_millis(100 * (attempt + 1))).await;
+                        }
+                        let mut sim = app.lock();
+                        let c = sim.count(&post.agent);
+                        if ok {
+                            c.push_posts += 1;
+                        } else {
+                            c.push_failures += 1;
+                        }
+                    }
+                })
+            });
+            for s in sends.collect::<Vec<_>>() {
+                let _ = s.await;
+            }
+        }
+    })
 }

@@ -28,6 +28,7 @@ pub fn routes() -> Router<SharedApp> {
 enum Op {
     SignIn,
     ForceLogin,
+    Handshake,
     Logout,
     ForceLogout,
     UpdateGuid,
@@ -73,6 +74,7 @@ fn route(segs: &[&str]) -> Option<(String, Method, Op)> {
     let (id, method, op) = match segs {
         ["onlineagent", id] => (id, M::PUT, Op::SignIn),
         ["onlineagent", id, "forcelogin"] => (id, M::PUT, Op::ForceLogin),
+        ["onlineagent", id, "handshake"] => (id, M::POST, Op::Handshake),
         ["onlineagent", id, "logout"] => (id, M::DELETE, Op::Logout),
         ["onlineagent", id, "forcelogout"] => (id, M::DELETE, Op::ForceLogout),
         ["onlineagent", id, "updateGuid"] => (id, M::PUT, Op::UpdateGuid),
@@ -222,7 +224,29 @@ async fn handle(
     if bad_json {
         return fail(Fail::bad_param("request body is not valid JSON"));
     }
+    if op == Op::Handshake {
+        let token = headers.get(crate::model::HANDSHAKE_TOKEN_HEADER).and_then(|v| v.to_str().ok());
+        let outcome = {
+            let mut sim = app.lock();
+            let guid_ok = sim.authenticate(&agent, guid.as_deref(), false, now).is_ok();
+            sim.handshake(&agent, token, guid_ok, now)
+        };
+        app.wake();
+        return match outcome {
+            Ok(set_guid) => respond(json!({"message": "success", "retcode": "0", "result": {}}), set_guid),
+            Err(f) => fail(f),
+        };
+    }
     if op == Op::Poll {
+        {
+            let mut sim = app.lock();
+            let push = sim.is_push(&agent);
+            let c = sim.count(&agent);
+            c.long_polls += 1;
+            if push {
+                c.long_polls_in_push_mode += 1;
+            }
+        }
         let subject = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
         return poll(app, agent, guid, request_seq, subject).await;
     }
@@ -274,7 +298,10 @@ fn execute(
             let guid = sim.update_guid(agent, now)?;
             Reply { set_guid: Some(guid.clone()), ..Reply::done(json!({"guid": guid})) }
         }
-        Op::AgentStatus => Reply::query(sim.agent_status(agent)),
+        Op::AgentStatus => {
+            sim.count(agent).agent_status += 1;
+            Reply::query(sim.agent_status(agent))
+        }
         Op::ResetSkill(flag) => {
             events = sim.reset_skill(agent, &flag, q("skillid"), now)?;
             Reply::done(json!({}))
@@ -383,7 +410,7 @@ fn execute(
         Op::VdnSkills => Reply::query(sim.vdn_skills(agent)?),
         Op::AllAgentStatus => Reply::query(sim.all_agent_status(agent)?),
         Op::AgentByWorkno(other) => Reply::query(sim.agent_by_workno(agent, &other)?),
-        Op::Poll => return Err(Fail::code(codes::INTERNAL)),
+        Op::Poll | Op::Handshake => return Err(Fail::code(codes::INTERNAL)),
     };
     App::queue(sim, events, now);
     Ok(reply)

@@ -8,6 +8,7 @@
 mod calls;
 pub mod ccc;
 mod faults;
+mod push;
 mod queries;
 mod session;
 
@@ -18,6 +19,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use calls::{transfer_mode_allowed, OfferRequest, TransferKind};
 pub use faults::{DropStage, Fault, FaultKind, Faults, DROP_RETRY_WINDOW_MS};
+pub use push::{
+    iso8601, push_fields, AgentCounts, PushPost, PushTarget, CALLBACK_TOKEN_HEADER, HANDSHAKE_TOKEN_HEADER,
+};
 pub use session::{PollStep, PollTicket};
 
 /// Epoch milliseconds.
@@ -135,6 +139,9 @@ pub struct Session {
     /// Signed in through the CCC dialect (SignInGroup): no GUID, no event queue, no
     /// no-poll sign-out.
     pub ccc: bool,
+    /// Push mode (sign-in with callBackUri + serviceToken): events go to the callback, the
+    /// handshake keeps the session alive.
+    pub push: Option<push::PushTarget>,
 }
 
 #[derive(Debug, Clone)]
@@ -374,6 +381,12 @@ pub struct Sim {
     pub ccc: ccc::CccModel,
     /// Armed faults (`/sim/fault`).
     pub faults: Faults,
+    /// Per-agent request counts (`/sim/counts`).
+    pub counts: BTreeMap<String, AgentCounts>,
+    /// Callback and webhook POSTs waiting for the delivery task.
+    pub push_outbox: Vec<PushPost>,
+    /// CCC Webhook subscription (`UpdateSubscription`).
+    pub webhook: Option<push::Subscription>,
     next_call: u64,
     next_seq: u64,
     next_request: u64,
@@ -400,6 +413,9 @@ impl Sim {
             demo: false,
             ccc: ccc::CccModel::default(),
             faults: Faults::default(),
+            counts: BTreeMap::new(),
+            push_outbox: Vec::new(),
+            webhook: None,
             next_call: 0,
             next_seq: 0,
             next_request: 0,
@@ -447,6 +463,17 @@ impl Sim {
             let delivered = match self.agents.get_mut(&e.agent).and_then(|a| a.session.as_mut()) {
                 // CCC agents have no event poll: the events are only logged.
                 Some(session) if session.ccc => true,
+                Some(session) if session.push.is_some() => {
+                    let target = session.push.clone().expect("checked");
+                    let ev = QueuedEvent {
+                        seq,
+                        event_type: e.event_type.clone(),
+                        content: e.content.clone(),
+                        gen_time: now,
+                    };
+                    self.push_event(&e.agent, &target, ev.to_wire(&e.agent));
+                    true
+                }
                 Some(session) => {
                     session.events.push_back(QueuedEvent {
                         seq,
@@ -535,10 +562,10 @@ impl Sim {
         let timers = self.timers.iter().map(|t| t.due);
         let polls = self.agents.values().filter_map(|a| {
             let s = a.session.as_ref()?;
-            (!s.closed && !s.ccc && s.polls_in_flight == 0)
+            (!s.closed && !s.ccc && s.push.is_none() && s.polls_in_flight == 0)
                 .then(|| s.last_poll + self.cfg.knobs.no_poll_timeout_ms)
         });
-        timers.chain(polls).min()
+        timers.chain(polls).chain(self.push_next_due()).min()
     }
 
     /// Fires every timer that is due and signs out agents that stopped polling.
@@ -562,10 +589,15 @@ impl Sim {
             .values()
             .filter(|a| {
                 a.session.as_ref().is_some_and(|s| {
-                    !s.closed && !s.ccc && s.polls_in_flight == 0 && now >= s.last_poll + timeout
+                    !s.closed
+                        && !s.ccc
+                        && s.push.is_none()
+                        && s.polls_in_flight == 0
+                        && now >= s.last_poll + timeout
                 })
             })
             .map(|a| a.cfg.workno.clone())
+            .chain(self.push_overdue(now))
             .collect();
         for workno in stale {
             self.sign_out(&workno, now, &mut out);

@@ -62,6 +62,7 @@ impl Sim {
         let autoenteridle = flag("autoenteridle", true)?;
         let webm = flag("checkInWebm", true)?;
         let mailm = flag("checkInMailm", false)?;
+        let push = super::push::push_fields(body)?;
         let status =
             params::opt_int(obj, "status").map_err(|_| bad("status must be an integer"))?.unwrap_or(4);
         if !matches!(status, 3..=5) {
@@ -102,6 +103,7 @@ impl Sim {
             polls_in_flight: 0,
             last_poll: now,
             ccc: false,
+            push: push.map(|(uri, token)| super::push::PushTarget { uri, token, last_handshake: now }),
         });
         agent.pending = None;
         agent.idle_since = now;
@@ -162,7 +164,7 @@ impl Sim {
     }
 
     /// Replaces the GUID; the old one stays valid for `guidTimeoutMs`.
-    fn rotate_guid(&mut self, workno: &str, now: Ms) -> Option<String> {
+    pub(super) fn rotate_guid(&mut self, workno: &str, now: Ms) -> Option<String> {
         let server = self.cfg.server_name.clone();
         let session = self.agents.get_mut(workno)?.session.as_mut()?;
         let old = std::mem::replace(&mut session.guid, new_guid(&server));

@@ -81,6 +81,7 @@ impl Sim {
                 "ListSkillGroups" | "ListBriefSkillGroups" => self.ccc_list_skill_groups(p).map(Some),
                 "ListRealtimeAgentStates" => self.ccc_list_agent_states(p, now).map(Some),
                 "GetCallDetailRecord" => self.ccc_cdr(p, now).map(Some),
+                "UpdateSubscription" => self.ccc_update_subscription(p),
                 _ => Err(CccFail::new(
                     404,
                     "InvalidAction.NotFound",
@@ -96,7 +97,10 @@ impl Sim {
             "SignOutGroup" => self.ccc_sign_out(&workno, now, out),
             "ReadyForService" => self.ccc_ready(&workno, p, now, out),
             "TakeBreak" => self.ccc_take_break(&workno, p),
-            "PollUserStatus" => Ok(self.ccc_poll(&workno, now)),
+            "PollUserStatus" => {
+                self.count(&workno).poll_user_status += 1;
+                Ok(self.ccc_poll(&workno, now))
+            }
             _ => {
                 // Call control: Data = {ContextId, CallContext, UserContext}.
                 let before = opt(p, "JobId").and_then(|j| self.ccc_job_by_id(j)).map(|c| {

@@ -64,6 +64,7 @@ impl Sim {
                 polls_in_flight: 0,
                 last_poll: now,
                 ccc: true,
+                push: None,
             });
             agent.ccc.device_id = device;
             agent.ccc.heartbeat = now;

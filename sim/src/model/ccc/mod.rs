@@ -19,6 +19,7 @@ mod location;
 mod sync;
 mod test_aids;
 mod transfer;
+mod webhook;
 
 use super::{Agent, BaseState, Call, CallKind, CallState, Ms, Sim};
 use serde_json::{json, Value};
@@ -56,6 +57,8 @@ pub struct CccModel {
     pub next_channel_ids: VecDeque<Option<String>>,
     /// Last `ContextId` issued.
     pub context: u64,
+    /// Channel states the Webhook has told about: channel id → (state, flags).
+    pub webhook_seen: BTreeMap<String, (String, String)>,
     next_job: u64,
 }
 

@@ -285,9 +285,13 @@ impl Sim {
         // UserState clocks and the wrap-up timer.
         let wrap = self.cfg.knobs.ccc_wrap_up_ms;
         let mut timers = Vec::new();
+        let mut transitions = Vec::new();
         for a in self.agents.values_mut() {
             let st = user_state(a, &self.calls);
             if a.ccc.last_state != st {
+                if a.session.as_ref().is_some_and(|s| s.ccc) {
+                    transitions.push((a.cfg.workno.clone(), a.ccc.last_state.clone(), st));
+                }
                 a.ccc.last_state = st.to_string();
                 a.ccc.state_since = now;
                 if st == "WORKING" && wrap > 0 && a.is_ccc() {
@@ -297,6 +301,9 @@ impl Sim {
         }
         for (due, agent) in timers {
             self.schedule(due, TimerAction::CccAutoReady { agent, since: now });
+        }
+        if self.webhook.is_some() {
+            self.webhook_diff(transitions, now);
         }
     }
 
