@@ -122,7 +122,8 @@ try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [...info.chromium_flags, '--autoplay-policy=no-user-gesture-required'],
+    // playwright adds --headless and --no-sandbox; the rest as the product's tests launch it.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', ...info.chromium_flags, '--autoplay-policy=no-user-gesture-required'],
   });
   const page = await browser.newPage();
   const consoleLines = [];
