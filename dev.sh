@@ -111,10 +111,15 @@ run_tests() {
   cargo fmt --all -- --check
   log "clippy (host, whole workspace)"
   cargo clippy -q --workspace --all-targets -- -D warnings
-  log "clippy (wasm32, the toolbar)"
+  log "clippy (wasm32, the toolbar: both vendors, then each alone as dist/ ships it)"
   cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
-  log "host tests: core, protocol, simulator, bridge"
-  cargo test --workspace --exclude agentbar-check
+  for vendor in huawei aliyun; do
+    cargo clippy -q -p agentbar --target wasm32-unknown-unknown --lib --no-default-features --features "$vendor" -- -D warnings
+  done
+  log "host tests: core, protocol, simulator, bridge, SIP"
+  cargo test --workspace --exclude agentbar-check --exclude agentbar-relay
+  log "event relay: host tests on both backends (a throwaway redis-server on loopback)"
+  scripts/relay-test.sh
   log "fuzzing the decoders of both vendors (bounded: PROPTEST_CASES=${PROPTEST_CASES:=3000})"
   PROPTEST_CASES=$PROPTEST_CASES cargo test -q -p agentbar --test fuzz_decoders
   log "model-based test: the toolbar core against the simulator's gateway model (bounded: ${MODEL_CASES:=400} cases)"
@@ -124,21 +129,24 @@ run_tests() {
   npx tsc -p e2e/types
   log "browser tests: wasm-bindgen-test in headless Chromium"
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
-  log "release build (trunk + wasm-opt)"
-  trunk build --release
+  log "release build: one wasm per vendor (trunk + wasm-opt), dist/ loads the deployment's"
+  node scripts/build-dist.mjs
   build_servers
   log "end-to-end: Playwright against the simulator and the release build"
   (cd e2e && npx playwright test)
+  log "voice rig: Kamailio + rtpengine + baresip from Debian, two-way audio through Chromium"
+  rig/install.sh
+  rig/selftest.sh --require-browser
 }
 
 case "${1:-}" in
   setup) setup ;;
   demo) demo ;;
   test) run_tests ;;
-  bench) setup; build_servers; trunk build --release; node scripts/bench.mjs; node scripts/faults.mjs; node scripts/attacks.mjs ;;
-  attacks) setup; build_servers; trunk build --release; node scripts/attacks.mjs ;;
+  bench) setup; build_servers; node scripts/build-dist.mjs; node scripts/bench.mjs; node scripts/faults.mjs; node scripts/attacks.mjs ;;
+  attacks) setup; build_servers; node scripts/build-dist.mjs; node scripts/attacks.mjs ;;
   screenshots)
-    setup; build_servers; trunk build --release
+    setup; build_servers; node scripts/build-dist.mjs
     # CJK glyphs for the zh-CN screenshots.
     fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk
     node scripts/screenshots.mjs ;;

@@ -62,26 +62,46 @@ function environment() {
 
 // ---------------------------------------------------------------------------------------------
 function bundle() {
-  title('1. Bundle (release build, dist/) — target: gzip total ≤ 150 KB (budget 200 KB)');
-  let gz = 0, br = 0, raw = 0;
-  const files = [];
-  console.log('file'.padEnd(40), 'bytes'.padStart(9), 'gzip -9'.padStart(9), 'brotli'.padStart(9));
+  title('1. Bundle (release build, dist/): the first load of one vendor\'s toolbar — target: gzip ≤ 150 KB');
+  // dist/ holds one wasm (and JS glue) per vendor; the boot script fetches agentbar.json and
+  // then only its vendor's pair. agentbar-embed.js is for host pages, not the toolbar's load.
+  const boot = readdirSync(DIST).find((f) => /^boot-.*\.js$/.test(f));
+  const table = JSON.parse(readFileSync(join(DIST, boot), 'utf8').match(/const builds = (\{.*\});/)[1]);
+  const vendorFiles = new Set(Object.values(table).flatMap((b) => [b.js.slice(1), b.wasm.slice(1)]));
+  const sizes = {};
   for (const f of readdirSync(DIST).sort()) {
     const p = join(DIST, f);
     if (!statSync(p).isFile()) continue;
     const data = readFileSync(p);
-    const g = gzipSync(data, { level: 9 }).length;
-    const b = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    raw += data.length; gz += g; br += b;
-    files.push({ file: f, bytes: data.length, gzip9: g, brotli11: b });
-    console.log(f.padEnd(40), String(data.length).padStart(9), String(g).padStart(9), String(b).padStart(9));
+    sizes[f] = {
+      bytes: data.length,
+      gzip9: gzipSync(data, { level: 9 }).length,
+      brotli11: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
   }
-  console.log('total (everything the first load fetches)'.padEnd(40), String(raw).padStart(9), String(gz).padStart(9), String(br).padStart(9));
-  console.log(`gzip total ${kb(gz)} (${gz} bytes); target ≤ 150 KB (issue 7)${missed(gz <= TARGETS.bundleGzipBytes)}; budget 200 KB (issue 3)${missed(gz <= 200_000)}`);
-  console.log(`brotli total ${kb(br)} (${br} bytes)`);
+  out.bundle = { vendors: {}, anchorConnectStreamsGzip9: 190_512 };
+  let worst = 0;
+  for (const [vendor, b] of Object.entries(table)) {
+    const files = Object.keys(sizes).filter((f) => f !== 'agentbar-embed.js' && (!vendorFiles.has(f) || f === b.js.slice(1) || f === b.wasm.slice(1)));
+    console.log(`${vendor}:`);
+    console.log('  ' + 'file'.padEnd(40), 'bytes'.padStart(9), 'gzip -9'.padStart(9), 'brotli'.padStart(9));
+    let raw = 0, gz = 0, br = 0;
+    for (const f of files) {
+      const z = sizes[f];
+      raw += z.bytes; gz += z.gzip9; br += z.brotli11;
+      console.log('  ' + f.padEnd(40), String(z.bytes).padStart(9), String(z.gzip9).padStart(9), String(z.brotli11).padStart(9));
+    }
+    console.log('  ' + `first load, ${vendor}`.padEnd(40), String(raw).padStart(9), String(gz).padStart(9), String(br).padStart(9));
+    console.log(`  gzip ${kb(gz)} (${gz} bytes); target ≤ 150 KB${missed(gz <= TARGETS.bundleGzipBytes)}; brotli ${kb(br)}`);
+    out.bundle.vendors[vendor] = { files: files.map((f) => ({ file: f, ...sizes[f] })), totalBytes: raw, totalGzip9: gz, totalBrotli11: br };
+    worst = Math.max(worst, gz);
+  }
+  const embed = sizes['agentbar-embed.js'];
+  if (embed) console.log(`host pages also load agentbar-embed.js: ${embed.gzip9} bytes gzip`);
   console.log('anchor: amazon-connect-streams 2.28.2 connect-streams-min.js alone is 190,512 bytes under gzip -9');
-  note('KB = 1000 bytes; the total includes agentbar-embed.js and agentbar.json, which a plain page load does not fetch');
-  out.bundle = { files, totalBytes: raw, totalGzip9: gz, totalBrotli11: br, anchorConnectStreamsGzip9: 190_512, met: gz <= TARGETS.bundleGzipBytes };
+  note('KB = 1000 bytes; a first load is index.html, the boot script, CSS, agentbar.json and one vendor\'s glue and wasm');
+  out.bundle.totalGzip9 = worst;
+  out.bundle.met = worst <= TARGETS.bundleGzipBytes;
 }
 
 // ---------------------------------------------------------------------------------------------

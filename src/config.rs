@@ -13,6 +13,27 @@ pub enum Vendor {
     Aliyun,
 }
 
+impl Vendor {
+    /// `huawei`, `aliyun` (or `ccc`); anything else is not a vendor.
+    pub fn parse(name: &str) -> Option<Vendor> {
+        match name {
+            "huawei" => Some(Vendor::Huawei),
+            "aliyun" | "ccc" => Some(Vendor::Aliyun),
+            _ => None,
+        }
+    }
+
+    /// The vendor this build can speak: a one-vendor wasm (dist has one per vendor, and the
+    /// boot script loads the deployment's) speaks only its own, whatever a link says.
+    pub fn compiled(self) -> Vendor {
+        match self {
+            Vendor::Aliyun if !cfg!(feature = "aliyun") => Vendor::Huawei,
+            Vendor::Huawei if !cfg!(feature = "huawei") => Vendor::Aliyun,
+            v => v,
+        }
+    }
+}
+
 /// What the deployment allows, from its `agentbar.json` (served next to the toolbar, so only
 /// whoever deploys the toolbar decides it; a link cannot).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +46,12 @@ pub struct Deployment {
     /// Which look-and-language settings a host page may pass in `hello` (`lang`, `accent`,
     /// `density`, `mode`).
     pub host_settings: Vec<String>,
+    /// The deployment's vendor (`"vendor"`); a `?vendor=` link may name the other one.
+    pub vendor: Vendor,
+    /// The event relay (`"relay"`, docs/RELAY.md): when set, a CC-Gateway agent signs in in push
+    /// mode and takes events from the relay's stream instead of a long-poll. "" is this page's
+    /// origin (a reverse proxy forwards `/relay/`).
+    pub relay: Option<String>,
 }
 
 /// How the toolbar looks inside a host page: what the host asked for in `hello`, within what
@@ -76,6 +103,8 @@ impl Default for Deployment {
             embed_origins: Vec::new(),
             gateways: vec![String::new()],
             host_settings: ["lang", "accent", "density", "mode"].map(String::from).to_vec(),
+            vendor: Vendor::Huawei,
+            relay: None,
         }
     }
 }
@@ -108,6 +137,17 @@ impl Deployment {
         }
         if let Some(settings) = list("hostSettings")? {
             d.host_settings = settings;
+        }
+        match v.get("relay") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::String(url)) => d.relay = Some(url.trim_end_matches('/').to_string()),
+            Some(_) => return Err("relay: not a string".into()),
+        }
+        match v.get("vendor") {
+            None => {}
+            Some(name) => {
+                d.vendor = name.as_str().and_then(Vendor::parse).ok_or("vendor: not huawei or aliyun")?;
+            }
         }
         Ok(d)
     }
@@ -177,7 +217,7 @@ impl Config {
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
         deployment: &Deployment,
     ) -> Config {
-        let mut c = Config::default();
+        let mut c = Config { vendor: deployment.vendor, ..Config::default() };
         let mut requested_gateway = None;
         for (key, value) in params {
             match key {
@@ -185,12 +225,7 @@ impl Config {
                 "agent" => c.agent_id = value.to_string(),
                 "phone" => c.phone = value.to_string(),
                 "lang" => c.lang = Some(Lang::from_tag(value)),
-                "vendor" => {
-                    c.vendor = match value {
-                        "aliyun" | "ccc" => Vendor::Aliyun,
-                        _ => Vendor::Huawei,
-                    }
-                }
+                "vendor" => c.vendor = Vendor::parse(value).unwrap_or(Vendor::Huawei),
                 "skillGroups" => {
                     c.skill_groups =
                         value.split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect()
@@ -215,6 +250,7 @@ impl Config {
             }
         }
         (c.gateway, c.refused_gateway) = deployment.gateway(requested_gateway);
+        c.vendor = c.vendor.compiled();
         c
     }
 }
@@ -293,5 +329,20 @@ mod tests {
         assert!(Deployment::parse("{").is_err());
         assert_eq!(Deployment::default().gateway(Some("https://x")).0, "");
         assert!(Deployment::parse(r#"{"gateways": "https://x"}"#).is_err());
+    }
+
+    #[test]
+    fn the_deployment_names_the_vendor_and_a_link_may_name_the_other() {
+        let ccc = Deployment::parse(r#"{"vendor": "aliyun"}"#).unwrap();
+        assert_eq!(Config::from_params([], &ccc).vendor, Vendor::Aliyun);
+        assert_eq!(Config::from_params([("vendor", "huawei")], &ccc).vendor, Vendor::Huawei);
+        assert_eq!(Config::from_params([], &Deployment::default()).vendor, Vendor::Huawei);
+        assert_eq!(Config::from_params([("vendor", "ccc")], &Deployment::default()).vendor, Vendor::Aliyun);
+        assert!(Deployment::parse(r#"{"vendor": "avaya"}"#).is_err());
+        assert!(Deployment::parse(r#"{"vendor": 1}"#).is_err());
+        let relayed = Deployment::parse(r#"{"relay": "https://relay.example/"}"#).unwrap();
+        assert_eq!(relayed.relay.as_deref(), Some("https://relay.example"));
+        assert_eq!(Deployment::default().relay, None);
+        assert!(Deployment::parse(r#"{"relay": 1}"#).is_err());
     }
 }

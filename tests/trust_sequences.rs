@@ -363,6 +363,16 @@ fn a_read_that_fails_after_the_gateway_signed_the_agent_out_keeps_the_reason_on_
     };
     step(&mut s, Input::ReadFailed(not_signed_in), 21);
     assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignedOutByGateway));
+    let gone = GatewayError {
+        kind: ErrorKind::SessionLost,
+        code: "100-006".into(),
+        message: String::new(),
+        retry_after_secs: None,
+    };
+    step(&mut s, Input::ReadFailed(gone.clone()), 22);
+    step(&mut s, Input::SessionLost(gone), 23);
+    assert_eq!(s.notice().map(|n| n.msg), Some(Msg::SignedOutByGateway));
+    assert_eq!(s.notices.len(), 1);
 }
 
 // ---------------------------------------------------------------- CCC (seed 000)

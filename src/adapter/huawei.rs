@@ -15,6 +15,11 @@ use serde_json::{json, Value};
 /// Where the agent API lives below the gateway's origin.
 pub const BASE_PATH: &str = "/agentgateway/resource/";
 
+/// Push mode (cc-gateway.md §5): the sign-in body fields naming where the gateway POSTs the
+/// agent's events and the token it sends with them (the event relay supplies both).
+pub const PUSH_CALLBACK_FIELD: &str = "callBackUri";
+pub const PUSH_TOKEN_FIELD: &str = "serviceToken";
+
 /// The result of decoding one raw event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {

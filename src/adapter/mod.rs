@@ -1,7 +1,9 @@
 //! One module per gateway dialect: intents become requests, vendor answers become neutral
 //! events and errors. Pure: the `net` layer does the I/O.
 
+#[cfg(feature = "aliyun")]
 pub mod aliyun;
+#[cfg(feature = "huawei")]
 pub mod huawei;
 
 /// An HTTP request a vendor wants sent, before any I/O.

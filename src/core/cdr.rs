@@ -3,6 +3,7 @@
 
 use super::Millis;
 use crate::i18n::Msg;
+#[cfg(feature = "aliyun")]
 use crate::protocol::aliyun::{CallDetailRecord, CdrParty};
 
 /// Whose event a timeline entry is.
@@ -107,6 +108,7 @@ pub fn disposition_msg(code: &str) -> Option<Msg> {
     })
 }
 
+#[cfg(feature = "aliyun")]
 fn party_entries(parties: &[CdrParty], source: Source, out: &mut Vec<TimelineEntry>) {
     for p in parties {
         let who = p.who().to_string();
@@ -121,11 +123,13 @@ fn party_entries(parties: &[CdrParty], source: Source, out: &mut Vec<TimelineEnt
     }
 }
 
+#[cfg(feature = "aliyun")]
 fn millis(v: Option<i64>) -> Option<Millis> {
     v.filter(|t| *t > 0).map(|t| t as Millis)
 }
 
 /// One timeline merged from the IVR, queue, agent and customer sequences, in time order.
+#[cfg(feature = "aliyun")]
 pub fn from_ccc(r: &CallDetailRecord) -> CallDetail {
     let mut timeline = Vec::new();
     party_entries(&r.ivr_events, Source::Ivr, &mut timeline);

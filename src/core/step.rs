@@ -189,6 +189,9 @@ fn dispatch(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             s.connection = Connection::Reconnecting { attempt, since };
             vec![]
         }
+        // Already signed out (the gateway said so first): a request or read that was on its way
+        // then fails with "no such session"; the reason the agent reads stays the first one.
+        Input::SessionLost(_) if !s.agent.is_signed_in() => vec![Effect::StopPolling],
         Input::SessionLost(err) => {
             let mut notice = Notice::error(Msg::SessionLost);
             notice.code = Some(err.code).filter(|c| !c.is_empty());

@@ -6,7 +6,7 @@ use super::lenient;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use super::huawei::DecodeError;
+pub use super::DecodeError;
 
 /// The code of a successful answer.
 pub const CODE_OK: &str = "OK";

@@ -4,30 +4,11 @@
 use super::lenient;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
 
 /// The retcode that means success.
 pub const RETCODE_OK: &str = "0";
 
-/// Why a gateway body could not be read. The toolbar logs it and carries on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DecodeError {
-    /// Not JSON at all (an HTML error page from a proxy, a truncated body…).
-    NotJson(String),
-    /// JSON, but not the documented envelope.
-    NotEnvelope(String),
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::NotJson(e) => write!(f, "the gateway's answer is not JSON: {e}"),
-            DecodeError::NotEnvelope(e) => {
-                write!(f, "the gateway's answer has an unknown shape: {e}")
-            }
-        }
-    }
-}
+pub use super::DecodeError;
 
 /// `{message, retcode, result}`, the wrapper of every response. The event poll carries
 /// `event` in place of `result`.

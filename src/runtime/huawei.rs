@@ -35,7 +35,7 @@ impl Toolbar {
             Intent::SignIn { agent_id, .. } => agent_id.clone(),
             _ => self.view.session.with_untracked(|s| s.agent_id.clone()),
         };
-        let plan = hw::plan(&intent, &agent_id);
+        let mut plan = hw::plan(&intent, &agent_id);
         let Some(client) = self.io.client.try_get_value() else { return };
         if matches!(intent, Intent::SignIn { .. }) {
             self.stop_polling();
@@ -50,6 +50,30 @@ impl Toolbar {
                 _ => None,
             };
             let mut result = Ok(serde_json::Value::Null);
+            // Push mode (a deployment with an event relay): the gateway POSTs this agent's
+            // events to the relay, which streams them to this tab.
+            if let (Some(relay), Some(first)) =
+                (this.relay().filter(|_| signing_in.is_some()), plan.first_mut())
+            {
+                match this.push_params(&relay, &agent_id).await {
+                    Ok(params) => {
+                        if let (Some(body), Some(params)) =
+                            (first.request.body.as_mut().and_then(|b| b.as_object_mut()), params.as_object())
+                        {
+                            for key in [hw::PUSH_CALLBACK_FIELD, hw::PUSH_TOKEN_FIELD] {
+                                if let Some(v) = params.get(key) {
+                                    body.insert(key.into(), v.clone());
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        warn(&format!("agentbar: the event relay gave no push parameters: {}", e.message));
+                        result = Err(e);
+                    }
+                }
+            }
+            let plan = if result.is_ok() { plan } else { Vec::new() };
             for step in plan {
                 result = client.call(&step.request).await;
                 match &result {
@@ -96,6 +120,9 @@ impl Toolbar {
     }
 
     pub(crate) fn start_huawei_polling(&self) {
+        if let Some(relay) = self.relay() {
+            return self.start_relay_stream(relay);
+        }
         let Ok(abort) = web_sys::AbortController::new() else {
             warn("agentbar: no AbortController; cannot poll");
             return;

@@ -3,16 +3,23 @@
 //! reads (`reads`), storage (`storage`), the other tabs (`tabs`) and the host page (`embed`).
 //! Views (`crate::ui`) only read slices of the session and send intents through it.
 
+#[cfg(feature = "aliyun")]
 mod bridge;
+#[cfg(feature = "aliyun")]
 mod ccc;
 mod embed;
+#[cfg(feature = "huawei")]
 mod gateway;
+#[cfg(feature = "huawei")]
 mod huawei;
 pub mod log;
 mod reads;
+#[cfg(feature = "huawei")]
+mod relay;
 pub mod storage;
 mod tabs;
 
+#[cfg(feature = "aliyun")]
 use crate::adapter::aliyun::CccState;
 use crate::config::{Config, Deployment, Vendor};
 use crate::core::reads::{Read, ReadPlanner};
@@ -20,12 +27,16 @@ use crate::core::step::{step, Effect, Input, Intent};
 use crate::core::{GatewayError, Refusal, Session};
 use crate::i18n::Lang;
 use crate::i18n::Msg;
+#[cfg(feature = "aliyun")]
 use bridge::CccClient;
+#[cfg(feature = "huawei")]
 use gateway::GatewayClient;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use log::warn;
-use storage::{forget_session, load_session, save_session, StoredSession};
+use storage::{forget_session, load_session};
+#[cfg(feature = "aliyun")]
+use storage::{save_session, StoredSession};
 
 /// The browser's wall clock in milliseconds.
 pub fn now_ms() -> u64 {
@@ -89,11 +100,15 @@ pub struct Phone {
 #[derive(Clone, Copy)]
 pub(crate) struct Io {
     pub(crate) deployment: StoredValue<Deployment>,
+    #[cfg(feature = "huawei")]
     pub(crate) client: StoredValue<GatewayClient, LocalStorage>,
+    #[cfg(feature = "aliyun")]
     pub(crate) ccc_client: StoredValue<CccClient, LocalStorage>,
+    #[cfg(feature = "aliyun")]
     pub(crate) ccc: StoredValue<CccState, LocalStorage>,
     pub(crate) poll: StoredValue<PollHandle, LocalStorage>,
     /// The Guid last written to storage.
+    #[cfg(feature = "huawei")]
     pub(crate) saved_guid: StoredValue<Option<String>>,
     /// Called with every request outcome (the embedding API replies to host commands with it).
     pub(crate) done_listeners: StoredValue<Vec<DoneListener>, LocalStorage>,
@@ -154,6 +169,7 @@ impl Toolbar {
     pub fn new(config: Config, deployment: Deployment, lang: Lang) -> Toolbar {
         let vendor = config.vendor;
         let mut session = Session::default();
+        #[cfg(feature = "aliyun")]
         if vendor == Vendor::Aliyun {
             session.supported = crate::adapter::aliyun::supported();
         }
@@ -182,10 +198,14 @@ impl Toolbar {
             phone: Phone { here: RwSignal::new(true) },
             io: Io {
                 deployment: StoredValue::new(deployment),
+                #[cfg(feature = "aliyun")]
                 ccc_client: StoredValue::new_local(CccClient::new(&config.gateway)),
+                #[cfg(feature = "aliyun")]
                 ccc: StoredValue::new_local(CccState::default()),
+                #[cfg(feature = "huawei")]
                 client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
                 poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
+                #[cfg(feature = "huawei")]
                 saved_guid: StoredValue::new(None),
                 done_listeners: StoredValue::new_local(Vec::new()),
                 tickets: StoredValue::new(0),
@@ -302,10 +322,14 @@ impl Toolbar {
 
     /// Carries out an intent that passed the gate.
     pub(crate) fn execute(&self, intent: Intent, ticket: Ticket) {
-        if self.view.vendor == Vendor::Aliyun {
-            return self.ccc_send(intent, ticket);
+        match self.view.vendor {
+            #[cfg(feature = "aliyun")]
+            Vendor::Aliyun => self.ccc_send(intent, ticket),
+            #[cfg(feature = "huawei")]
+            Vendor::Huawei => self.execute_huawei(intent, ticket),
+            #[allow(unreachable_patterns)]
+            _ => {}
         }
-        self.execute_huawei(intent, ticket);
     }
 
     /// Keeps the last picture of the session when the page goes away (for `restore`).
@@ -345,7 +369,9 @@ impl Toolbar {
         let this = *self;
         spawn_local(async move {
             let recovered = match this.view.vendor {
+                #[cfg(feature = "huawei")]
                 Vendor::Huawei if stored.vendor == "huawei" => this.recover_huawei(&stored).await,
+                #[cfg(feature = "aliyun")]
                 Vendor::Aliyun if stored.vendor == "aliyun" => this.ccc_recover(&stored).await,
                 _ => false,
             };
@@ -378,6 +404,7 @@ impl Toolbar {
             Effect::Send(intent) => {
                 self.send(intent);
             }
+            #[cfg(feature = "aliyun")]
             Effect::CallEnded { call_id } if self.view.vendor == Vendor::Aliyun => {
                 self.ccc_fetch_detail(call_id)
             }
@@ -402,10 +429,14 @@ impl Toolbar {
 
     pub(crate) fn start_polling(&self) {
         self.stop_polling();
-        if self.view.vendor == Vendor::Aliyun {
-            return self.ccc_start_polling();
+        match self.view.vendor {
+            #[cfg(feature = "aliyun")]
+            Vendor::Aliyun => self.ccc_start_polling(),
+            #[cfg(feature = "huawei")]
+            Vendor::Huawei => self.start_huawei_polling(),
+            #[allow(unreachable_patterns)]
+            _ => {}
         }
-        self.start_huawei_polling();
     }
 
     pub(crate) fn is_current(&self, generation: u64) -> bool {

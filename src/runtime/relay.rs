@@ -1,0 +1,176 @@
+//! The event relay's stream (issue 15, docs/RELAY.md): a CC-Gateway agent signs in in push
+//! mode (the relay gives the callback URI and the agent's service token), and the gateway's
+//! events reach this tab over Server-Sent Events instead of a long-poll per agent.
+//!
+//! EventSource cannot send headers, so each connection takes a single-use ticket, bought with
+//! the agent's Guid (the relay checks it once at the gateway). On a drop the stream is opened
+//! again with a new ticket and the last event id: the relay replays exactly what was missed
+//! from its backlog; when it cannot (`reset`), or after any drop, one resync reconciles.
+
+use super::log::warn;
+use super::Toolbar;
+use crate::adapter::huawei::{self as hw, Decoded};
+use crate::core::step::Input;
+use crate::core::GatewayError;
+use crate::protocol::huawei::RawEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// The header the relay reads the Guid from (the gateway's own name for it).
+const GUID_HEADER: &str = "guid";
+
+/// Backoff between reconnects: 0.5 s doubling to 15 s.
+fn backoff_ms(failures: u32) -> u32 {
+    (500u32 << failures.min(5)).min(15_000)
+}
+
+impl Toolbar {
+    /// The relay's base URL when the deployment has one ("" = this page's origin).
+    pub(crate) fn relay(&self) -> Option<String> {
+        self.io.deployment.with_value(|d| d.relay.clone())
+    }
+
+    /// `POST /relay/huawei/push-params`: the callback URI and service token for the sign-in.
+    pub(crate) async fn push_params(
+        &self,
+        relay: &str,
+        agent_id: &str,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let body = serde_json::json!({ "agentId": agent_id }).to_string();
+        let answer = gloo_net::http::Request::post(&format!("{relay}/relay/huawei/push-params"))
+            .header("content-type", "application/json")
+            .body(body)
+            .map_err(|e| GatewayError::transport(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| GatewayError::transport(e.to_string()))?;
+        if !answer.ok() {
+            return Err(GatewayError::transport(format!("relay: HTTP {}", answer.status())));
+        }
+        let text = answer.text().await.map_err(|e| GatewayError::transport(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| GatewayError::transport(e.to_string()))
+    }
+
+    /// A single-use ticket for the agent's stream.
+    async fn relay_ticket(&self, relay: &str) -> Result<String, String> {
+        let client = self.io.client.try_get_value().ok_or("no client")?;
+        let agent_id = self.view.session.with_untracked(|s| s.agent_id.clone());
+        let body = serde_json::json!({ "vendor": "huawei", "agentId": agent_id }).to_string();
+        let mut req = gloo_net::http::Request::post(&format!("{relay}/relay/ticket"))
+            .header("content-type", "application/json");
+        if let Some(guid) = client.guid() {
+            req = req.header(GUID_HEADER, &guid);
+        }
+        let answer = req.body(body).map_err(|e| e.to_string())?.send().await.map_err(|e| e.to_string())?;
+        if !answer.ok() {
+            return Err(format!("HTTP {}", answer.status()));
+        }
+        let text = answer.text().await.map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        v.get("ticket").and_then(|t| t.as_str()).map(String::from).ok_or_else(|| "no ticket".into())
+    }
+
+    /// Takes the agent's events from the relay until the generation changes (sign-out, a new
+    /// sign-in) or the abort signal fires.
+    pub(crate) async fn relay_loop(self, relay: String, generation: u64, signal: web_sys::AbortSignal) {
+        let last_id: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
+        let mut failures = 0u32;
+        loop {
+            if !self.is_current(generation) || signal.aborted() {
+                return;
+            }
+            let ticket = match self.relay_ticket(&relay).await {
+                Ok(t) => t,
+                Err(e) => {
+                    warn(&format!("agentbar: relay ticket refused: {e}"));
+                    failures += 1;
+                    self.apply(Input::PollFailing { attempt: failures });
+                    // A Guid the gateway no longer knows: the resync says so (session lost).
+                    self.want_read(crate::core::reads::Read::Resync);
+                    gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+                    continue;
+                }
+            };
+            let mut url = format!("{relay}/relay/stream?ticket={ticket}");
+            if let Some(id) = last_id.borrow().as_deref() {
+                url.push_str(&format!("&lastEventId={}", js_sys::encode_uri_component(id)));
+            }
+            let Ok(source) = web_sys::EventSource::new(&url) else {
+                warn("agentbar: no EventSource; cannot take events from the relay");
+                return;
+            };
+            let reconnect = failures > 0 || last_id.borrow().is_some();
+            let this = self;
+            let ids = last_id.clone();
+            let on_event =
+                Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                    if !this.is_current(generation) {
+                        return;
+                    }
+                    let id = e.last_event_id();
+                    if !id.is_empty() {
+                        *ids.borrow_mut() = Some(id);
+                    }
+                    let Some(text) = e.data().as_string() else { return };
+                    match serde_json::from_str::<RawEvent>(&text) {
+                        Ok(raw) => match hw::decode_event(&raw) {
+                            Decoded::Event(ev) => this.apply(Input::Event(ev)),
+                            Decoded::Ignored => {}
+                            Decoded::Unknown(t) => warn(&format!("agentbar: skipped unknown event {t}")),
+                        },
+                        Err(err) => warn(&format!("agentbar: skipped a relay event that is not one: {err}")),
+                    }
+                });
+            let on_reset =
+                Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+                    // The backlog no longer holds what this tab missed: read the gateway once.
+                    this.want_read(crate::core::reads::Read::Resync);
+                });
+            let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+                this.apply(Input::PollAlive);
+                if reconnect {
+                    this.want_read(crate::core::reads::Read::Resync);
+                }
+            });
+            let _ = source.add_event_listener_with_callback("huawei", on_event.as_ref().unchecked_ref());
+            let _ = source.add_event_listener_with_callback("reset", on_reset.as_ref().unchecked_ref());
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            // Ends on the first error (EventSource would retry with the used ticket) or abort.
+            let ended = js_sys::Promise::new(&mut |resolve, _| {
+                source.set_onerror(Some(&resolve));
+                let _ = signal.add_event_listener_with_callback("abort", &resolve);
+            });
+            let opened_at = js_sys::Date::now();
+            let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
+            source.close();
+            source.set_onerror(None);
+            source.set_onopen(None);
+            drop((on_event, on_reset, on_open));
+            if !self.is_current(generation) || signal.aborted() {
+                return;
+            }
+            // A stream that lived a while was healthy: start the backoff again.
+            failures = if js_sys::Date::now() - opened_at > 30_000.0 { 1 } else { failures + 1 };
+            warn("agentbar: the relay's stream dropped; reconnecting");
+            self.apply(Input::PollFailing { attempt: failures });
+            gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+        }
+    }
+
+    pub(crate) fn start_relay_stream(&self, relay: String) {
+        let Ok(abort) = web_sys::AbortController::new() else { return };
+        let signal = abort.signal();
+        let Some(generation) = self.io.poll.try_update_value(|p| {
+            p.abort = Some(abort);
+            p.generation
+        }) else {
+            return;
+        };
+        let this = *self;
+        spawn_local(async move { this.relay_loop(relay, generation, signal).await });
+    }
+}
