@@ -109,10 +109,18 @@ impl<B: Backend> Relay<B> {
     /// Appends events to an agent's stream (counted).
     pub async fn publish(&self, agent: &str, kind: &str, data: &str, rx_us: u64) -> Result<Stored, Response> {
         self.stats.events_in.fetch_add(1, Ordering::Relaxed);
-        self.backend.append(agent, kind, data, rx_us).await.map_err(|e| {
-            eprintln!("agentbar-relay[{}]: backend: {e}", self.cfg.instance);
-            err(StatusCode::SERVICE_UNAVAILABLE, "backend", "The event store is unavailable.")
-        })
+        // One more try: a Redis connection that just dropped fails its first command and
+        // reconnects for the next. Still failing → 503, and the gateway sends it again.
+        match self.backend.append(agent, kind, data, rx_us).await {
+            Ok(ev) => Ok(ev),
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                self.backend.append(agent, kind, data, rx_us).await.map_err(|e| {
+                    eprintln!("agentbar-relay[{}]: backend: {e}", self.cfg.instance);
+                    err(StatusCode::SERVICE_UNAVAILABLE, "backend", "The event store is unavailable.")
+                })
+            }
+        }
     }
 }
 
@@ -422,11 +430,18 @@ async fn pump<B: Backend>(
     // Catches up from the backlog: the replay at connect, and after a live gap (lag).
     macro_rules! catch_up {
         () => {{
-            let replay = match r.backend.since(agent, sent).await {
-                Ok(rp) => rp,
-                Err(e) => {
-                    eprintln!("agentbar-relay[{}]: backend: {e}", r.cfg.instance);
-                    return;
+            // A few tries: a reconnecting Redis fails the first command after a drop.
+            let mut tries = 0;
+            let replay = loop {
+                match r.backend.since(agent, sent).await {
+                    Ok(rp) => break rp,
+                    Err(e) if tries < 3 => {
+                        tries += 1;
+                        eprintln!("agentbar-relay[{}]: backend (retrying): {e}", r.cfg.instance);
+                        tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                    }
+                    // The client reconnects with Last-Event-ID (to this or another instance).
+                    Err(_) => return,
                 }
             };
             if replay.gap {

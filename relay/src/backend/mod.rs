@@ -173,6 +173,25 @@ impl Hub {
         }
     }
 
+    /// Agents with a local subscriber.
+    pub fn agent_names(&self) -> Vec<String> {
+        self.agents.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
+    }
+
+    /// Makes every local stream re-read its backlog (after live delivery may have missed
+    /// events): a marker with the highest seq, which a stream takes as a gap and never sends.
+    pub fn nudge_all(&self) {
+        let map = self.agents.lock().unwrap_or_else(|e| e.into_inner());
+        for (tx, _) in map.values() {
+            let _ = tx.send(Arc::new(Stored {
+                seq: u64::MAX,
+                kind: String::new(),
+                data: String::new(),
+                rx_us: 0,
+            }));
+        }
+    }
+
     pub fn agents(&self) -> usize {
         self.agents.lock().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -16,7 +16,7 @@ use super::{
     Backend, BackendError, Backlog, Coord, Fanout, Hub, HubCmd, Replay, Result, Stored, Subscription, Tickets,
 };
 use futures_util::StreamExt;
-use redis::aio::MultiplexedConnection;
+use redis::aio::ConnectionManager;
 use std::sync::Arc;
 
 const APPEND: &str = r#"
@@ -33,7 +33,7 @@ pub struct Redis {
     prefix: String,
     bound: usize,
     ttl_ms: u64,
-    conn: MultiplexedConnection,
+    conn: ConnectionManager,
     hub: Arc<Hub>,
     append: redis::Script,
 }
@@ -44,44 +44,12 @@ impl Redis {
     /// backlog with no new event for this long is deleted.
     pub async fn connect(url: &str, prefix: &str, bound: usize, ttl_ms: u64) -> Result<Redis> {
         let client = redis::Client::open(url)?;
-        let conn = client.get_multiplexed_async_connection().await?;
+        // Commands reconnect by themselves (ConnectionManager).
+        let conn = client.get_connection_manager().await?;
         let pubsub = client.get_async_pubsub().await?;
-        let (mut sink, mut stream) = pubsub.split();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<HubCmd>();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<HubCmd>();
         let hub = Arc::new(Hub::with_commands(tx));
-        let channel_prefix = format!("{prefix}:c:");
-        // Subscriptions, in the order the hub changed.
-        let cp = channel_prefix.clone();
-        tokio::spawn(async move {
-            while let Some(cmd) = rx.recv().await {
-                let result = match cmd {
-                    HubCmd::Subscribe(agent, done) => {
-                        let r = sink.subscribe(format!("{cp}{agent}")).await;
-                        let _ = done.send(());
-                        r
-                    }
-                    HubCmd::Unsubscribe(agent) => sink.unsubscribe(format!("{cp}{agent}")).await,
-                };
-                if let Err(e) = result {
-                    eprintln!("agentbar-relay: redis (un)subscribe failed: {e}");
-                }
-            }
-        });
-        let reader_hub = hub.clone();
-        tokio::spawn(async move {
-            while let Some(msg) = stream.next().await {
-                let Some(agent) = msg.get_channel_name().strip_prefix(&channel_prefix) else {
-                    continue;
-                };
-                let Ok(payload) = msg.get_payload::<String>() else {
-                    continue;
-                };
-                if let Some(ev) = parse_message(&payload) {
-                    reader_hub.deliver(agent, ev);
-                }
-            }
-            eprintln!("agentbar-relay: redis pub/sub connection ended");
-        });
+        tokio::spawn(pubsub_task(client, pubsub, rx, hub.clone(), format!("{prefix}:c:")));
         Ok(Redis {
             prefix: prefix.to_string(),
             bound: bound.max(1),
@@ -105,6 +73,70 @@ impl Redis {
             redis::cmd("DEL").arg(keys).query_async::<()>(&mut c).await?;
         }
         Ok(())
+    }
+}
+
+/// Owns the pub/sub connection: (un)subscribes in the order the hub changed, delivers messages
+/// to the hub, and when the connection drops reconnects (0.1 s doubling to 5 s), subscribes
+/// again to every agent with a local stream and nudges those streams to catch up from the
+/// backlog, so what was published meanwhile is not lost.
+async fn pubsub_task(
+    client: redis::Client,
+    first: redis::aio::PubSub,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<HubCmd>,
+    hub: Arc<Hub>,
+    prefix: String,
+) {
+    let mut pubsub = Some(first);
+    loop {
+        let (mut sink, mut stream) = match pubsub.take() {
+            Some(p) => p.split(),
+            None => {
+                let mut wait = 100;
+                let p = loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    match client.get_async_pubsub().await {
+                        Ok(p) => break p,
+                        Err(_) => wait = (wait * 2).min(5000),
+                    }
+                };
+                let (mut sink, stream) = p.split();
+                for agent in hub.agent_names() {
+                    if let Err(e) = sink.subscribe(format!("{prefix}{agent}")).await {
+                        eprintln!("agentbar-relay: redis resubscribe failed: {e}");
+                    }
+                }
+                eprintln!("agentbar-relay: redis pub/sub connection restored");
+                hub.nudge_all();
+                (sink, stream)
+            }
+        };
+        loop {
+            tokio::select! {
+                cmd = rx.recv() => {
+                    let Some(cmd) = cmd else { return };
+                    let result = match cmd {
+                        HubCmd::Subscribe(agent, done) => {
+                            let r = sink.subscribe(format!("{prefix}{agent}")).await;
+                            let _ = done.send(());
+                            r
+                        }
+                        HubCmd::Unsubscribe(agent) => sink.unsubscribe(format!("{prefix}{agent}")).await,
+                    };
+                    if let Err(e) = result {
+                        eprintln!("agentbar-relay: redis (un)subscribe failed: {e}");
+                    }
+                }
+                msg = stream.next() => {
+                    let Some(msg) = msg else { break };
+                    let Some(agent) = msg.get_channel_name().strip_prefix(&prefix) else { continue };
+                    if let Some(ev) = msg.get_payload::<String>().ok().and_then(|p| parse_message(&p)) {
+                        hub.deliver(agent, ev);
+                    }
+                }
+            }
+        }
+        eprintln!("agentbar-relay: redis pub/sub connection lost; reconnecting");
     }
 }
 
