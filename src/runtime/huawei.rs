@@ -327,8 +327,10 @@ impl Toolbar {
             Err(e) if e.kind == ErrorKind::NoHeldCall => Some(Vec::new()),
             Err(e) => {
                 warn(&format!("agentbar: hold list failed: {} {}", e.code, e.message));
-                // A refusal with a code (300-001: no right to query) is the agent's to see.
-                if !e.code.is_empty() {
+                // A refusal with a code (300-001: no right to query) is the agent's to see. A
+                // lost session is the event stream's to report: a forced sign-out closes the
+                // session before its ShutdownService event is polled, and that event says why.
+                if !e.code.is_empty() && e.kind != ErrorKind::SessionLost {
                     self.apply(Input::ReadFailed(e));
                 }
                 None

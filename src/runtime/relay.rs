@@ -125,6 +125,19 @@ impl Toolbar {
                         Err(err) => warn(&format!("agentbar: skipped a relay event that is not one: {err}")),
                     }
                 });
+            // Dynamic Guid mode: the gateway rotates the Guid on the relay's handshake, and the
+            // relay passes it on; this tab's requests must use the newest one.
+            let on_guid =
+                Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                    let v =
+                        e.data().as_string().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+                    let guid =
+                        v.as_ref().and_then(|v| v.get("guid")).and_then(|g| g.as_str()).map(String::from);
+                    if let (Some(guid), Some(client)) = (guid, this.io.client.try_get_value()) {
+                        client.set_guid(guid);
+                        this.persist_guid(&client);
+                    }
+                });
             let on_reset =
                 Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
                     // The backlog no longer holds what this tab missed: read the gateway once.
@@ -138,6 +151,7 @@ impl Toolbar {
             });
             let _ = source.add_event_listener_with_callback("huawei", on_event.as_ref().unchecked_ref());
             let _ = source.add_event_listener_with_callback("reset", on_reset.as_ref().unchecked_ref());
+            let _ = source.add_event_listener_with_callback("guid", on_guid.as_ref().unchecked_ref());
             source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             // Ends on the first error (EventSource would retry with the used ticket) or abort.
             let ended = js_sys::Promise::new(&mut |resolve, _| {
@@ -149,7 +163,7 @@ impl Toolbar {
             source.close();
             source.set_onerror(None);
             source.set_onopen(None);
-            drop((on_event, on_reset, on_open));
+            drop((on_event, on_guid, on_reset, on_open));
             if !self.is_current(generation) || signal.aborted() {
                 return;
             }
