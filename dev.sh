@@ -74,10 +74,10 @@ setup() {
 
 # The simulator and the CCC bridge (native binaries the demo and the end-to-end tests run).
 build_servers() {
-  cargo build -q -p agentbar-sim -p agentbar-bridge
+  cargo build -q -p agentbar-sim -p agentbar-bridge -p agentbar-relay --bin agentbar-sim --bin agentbar-bridge --bin agentbar-relay
   local target
   target="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
-  export SIM_BIN="$target/debug/agentbar-sim" BRIDGE_BIN="$target/debug/agentbar-bridge"
+  export SIM_BIN="$target/debug/agentbar-sim" BRIDGE_BIN="$target/debug/agentbar-bridge" RELAY_BIN="$target/debug/agentbar-relay"
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
