@@ -123,17 +123,7 @@ impl Toolbar {
         if let Some(relay) = self.relay() {
             return self.start_relay_stream(relay);
         }
-        let Ok(abort) = web_sys::AbortController::new() else {
-            warn("agentbar: no AbortController; cannot poll");
-            return;
-        };
-        let signal = abort.signal();
-        let Some(generation) = self.io.poll.try_update_value(|p| {
-            p.abort = Some(abort);
-            p.generation
-        }) else {
-            return;
-        };
+        let Some((generation, signal)) = self.claim_event_source() else { return };
         let this = *self;
         spawn_local(async move { this.poll_loop(generation, signal).await });
     }

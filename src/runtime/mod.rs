@@ -439,6 +439,22 @@ impl Toolbar {
         }
     }
 
+    /// Makes the event source about to start the current one: its generation, and the signal
+    /// that `stop_polling` fires to end it (the CC-Gateway's long-poll or relay stream).
+    #[cfg(feature = "huawei")]
+    pub(crate) fn claim_event_source(&self) -> Option<(u64, web_sys::AbortSignal)> {
+        let Ok(abort) = web_sys::AbortController::new() else {
+            warn("agentbar: no AbortController; cannot take events");
+            return None;
+        };
+        let signal = abort.signal();
+        let generation = self.io.poll.try_update_value(|p| {
+            p.abort = Some(abort);
+            p.generation
+        })?;
+        Some((generation, signal))
+    }
+
     pub(crate) fn is_current(&self, generation: u64) -> bool {
         self.io.poll.try_with_value(|p| p.generation == generation).unwrap_or(false)
     }

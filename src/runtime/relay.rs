@@ -176,14 +176,7 @@ impl Toolbar {
     }
 
     pub(crate) fn start_relay_stream(&self, relay: String) {
-        let Ok(abort) = web_sys::AbortController::new() else { return };
-        let signal = abort.signal();
-        let Some(generation) = self.io.poll.try_update_value(|p| {
-            p.abort = Some(abort);
-            p.generation
-        }) else {
-            return;
-        };
+        let Some((generation, signal)) = self.claim_event_source() else { return };
         let this = *self;
         spawn_local(async move { this.relay_loop(relay, generation, signal).await });
     }
