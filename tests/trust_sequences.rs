@@ -226,6 +226,101 @@ fn a_late_hold_list_answer_does_not_revive_a_released_call() {
     assert_eq!(s.held().count(), 1);
 }
 
+/// Found by the model-based test (seed 1796181029718118003): a resync took the dialled call
+/// off the screen, its release event came next, and the dial's own late answer then put it
+/// back as "Dialing" for good.
+#[test]
+fn a_dial_answer_after_the_call_was_released_does_not_bring_it_back() {
+    let mut s = signed_in();
+    let dial = Intent::CallOut { number: "013800000000".into() };
+    assert_eq!(request(&mut s, dial.clone()), Ok(()));
+    let as_of = s.gen;
+    step(
+        &mut s,
+        Input::Resynced { as_of, state: ReportedState::Idle, current: None, held: Some(vec![]) },
+        10,
+    );
+    poll(&mut s, "AgentEvent_Call_Release", json!("D-1"), 11);
+    step(&mut s, Input::Done { intent: dial, result: Ok(json!("D-1")) }, 12);
+    assert!(s.calls.is_empty(), "the gateway said D-1 was over before the dial's answer came");
+}
+
+#[test]
+fn a_resync_that_reports_another_call_drops_a_connected_call_the_gateway_no_longer_has() {
+    let mut s = signed_in();
+    let dial = Intent::CallOut { number: "013800000000".into() };
+    assert_eq!(request(&mut s, dial.clone()), Ok(()));
+    step(&mut s, Input::Done { intent: dial, result: Ok(json!("D-2")) }, 10);
+    assert!(s.call("D-2").is_some());
+    // The dial's end was never heard of; the gateway now rings the agent with another call.
+    let as_of = s.gen;
+    let ringing = CallSummary { answered: false, ..summary("R-2") };
+    step(
+        &mut s,
+        Input::Resynced { as_of, state: ReportedState::InCall, current: Some(ringing), held: Some(vec![]) },
+        11,
+    );
+    // A dialled call outranks a ringing one in the gateway's report: it is gone there.
+    assert!(s.call("D-2").is_none());
+    assert_eq!(s.call("R-2").map(|c| c.phase), Some(CallPhase::Ringing));
+}
+
+#[test]
+fn a_resync_that_reports_the_connected_call_keeps_a_second_ringing_call_and_a_newer_one() {
+    let mut s = signed_in();
+    ring(&mut s, "T-3", 10);
+    talking(&mut s, "T-3", 11);
+    let as_of = s.gen;
+    ring(&mut s, "R-3", 12);
+    // Read before R-3 rang, answered after: R-3 is newer than the read.
+    step(
+        &mut s,
+        Input::Resynced {
+            as_of,
+            state: ReportedState::InCall,
+            current: Some(summary("T-3")),
+            held: Some(vec![]),
+        },
+        13,
+    );
+    assert_eq!(s.call("R-3").map(|c| c.phase), Some(CallPhase::Ringing));
+    // Read after: a ringing call can hide behind the connected one in the report.
+    let as_of = s.gen;
+    step(
+        &mut s,
+        Input::Resynced {
+            as_of,
+            state: ReportedState::InCall,
+            current: Some(summary("T-3")),
+            held: Some(vec![]),
+        },
+        14,
+    );
+    assert_eq!(s.call("R-3").map(|c| c.phase), Some(CallPhase::Ringing));
+    assert_eq!(s.call("T-3").map(|c| c.phase), Some(CallPhase::Talking));
+}
+
+#[test]
+fn a_resync_that_reports_the_consult_leg_keeps_the_customer() {
+    let mut s = signed_in();
+    ring(&mut s, "C-4", 10);
+    talking(&mut s, "C-4", 11);
+    let consult = Intent::Consult {
+        customer_call_id: "C-4".into(),
+        target: ConsultTarget { device: DeviceType::Agent, address: "102".into() },
+    };
+    assert_eq!(request(&mut s, consult), Ok(()));
+    // The consult's answer is still on its way when the resync reports its leg as current.
+    let as_of = s.gen;
+    let leg = CallSummary { feature: 51, answered: false, ..summary("L-4") };
+    step(
+        &mut s,
+        Input::Resynced { as_of, state: ReportedState::InCall, current: Some(leg), held: Some(vec![]) },
+        12,
+    );
+    assert!(s.call("C-4").is_some(), "the customer stays while the consult leg is reported");
+}
+
 #[test]
 fn a_late_resync_does_not_sign_out_an_agent_who_signed_in_since() {
     let mut s = signed_in();

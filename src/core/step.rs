@@ -130,6 +130,14 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
     };
     let Some(named) = named else { return dispatch(s, input, now) };
     let agent_event = matches!(&input, Input::Event(e) if e.is_agent_state());
+    // The gateway's word that a call is over counts even when the call is not on screen (a
+    // resync took it first): a dial's answer arriving after it must not bring it back.
+    let released = match &input {
+        Input::Event(Event::CallReleased { call_id } | Event::CustomerReleased { call_id, .. }) => {
+            Some(call_id.clone())
+        }
+        _ => None,
+    };
     let (calls_before, agent_before) = (s.calls.clone(), s.agent.clone());
     let effects = dispatch(s, input, now);
     s.gen += 1;
@@ -140,18 +148,23 @@ pub fn step(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             call.gen = gen;
         }
     }
-    for gone in calls_before {
-        if s.call(&gone.id).is_none() {
-            if s.ended.len() >= ENDED_LIMIT {
-                s.ended.remove(0);
-            }
-            s.ended.push((gone.id, gen));
-        }
+    let gone = calls_before.into_iter().map(|c| c.id).filter(|id| s.call(id).is_none());
+    for id in gone.chain(released).collect::<Vec<_>>() {
+        remember_ended(s, id, gen);
     }
     if agent_event || s.agent != agent_before {
         s.agent_gen = gen;
     }
     effects
+}
+
+fn remember_ended(s: &mut Session, call_id: String, gen: u64) {
+    // A requeued call rings again under the same id: its newest end is the one that counts.
+    s.ended.retain(|(id, _)| *id != call_id);
+    if s.ended.len() >= ENDED_LIMIT {
+        s.ended.remove(0);
+    }
+    s.ended.push((call_id, gen));
 }
 
 /// Whether the gateway ended this call after generation `as_of`.
@@ -897,6 +910,9 @@ fn resync(
         reconcile_held(s, as_of, held, now);
     }
     let current_ended = current.as_ref().is_some_and(|c| ended_since(s, &c.call_id, as_of));
+    if let Some(c) = &current {
+        drop_outranked(s, as_of, c);
+    }
     match current {
         Some(c) => match s.call_mut(&c.call_id) {
             Some(call) if call.gen <= as_of => {
@@ -922,6 +938,36 @@ fn resync(
         }
         None => {}
     }
+}
+
+/// The gateway reports one current call, the first of: consult leg, connected or dialled call,
+/// ringing call, held call. A connected or dialled voice call on screen that is not the one
+/// reported is gone at the gateway (it would have been reported first), unless something
+/// newer than the read says otherwise. Ringing and held calls, the consult's own legs and
+/// multimedia sessions (several run at once) are not ranked this way, so they stay.
+fn drop_outranked(s: &mut Session, as_of: u64, reported: &CallSummary) {
+    // A consult (known, asked for, or an internal leg reported) changes the ranking.
+    let consulting = s.consult.is_some()
+        || s.pending.iter().any(|p| p.action == Action::Consult)
+        || Direction::from_feature(reported.feature) == Direction::Internal;
+    if consulting {
+        return;
+    }
+    let reported = reported.call_id.as_str();
+    let consult: Vec<String> = s
+        .consult
+        .iter()
+        .flat_map(|c| [Some(c.customer_call_id.clone()), c.leg_call_id.clone()])
+        .flatten()
+        .collect();
+    s.calls.retain(|c| {
+        let outranked = c.id != reported
+            && c.gen <= as_of
+            && c.media == Media::Voice
+            && matches!(c.phase, CallPhase::Talking | CallPhase::Dialing { .. })
+            && !consult.contains(&c.id);
+        !outranked
+    });
 }
 
 fn reconcile_held(s: &mut Session, as_of: u64, held: Vec<CallSummary>, now: Millis) {
