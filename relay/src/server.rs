@@ -339,10 +339,35 @@ struct StreamQuery {
     ticket: String,
     #[serde(default)]
     last_event_id: Option<String>,
+    /// `now`: start after the agent's newest event, replaying nothing (a client that has no
+    /// id yet: the backlog holds earlier sessions' events).
+    #[serde(default)]
+    from: Option<String>,
+}
+
+/// Where a client is in an agent's stream: the generation its last id came from (`None` for a
+/// bare `<seq>`, as relays before generations sent), and the `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub gen: Option<u64>,
+    pub seq: u64,
+}
+
+/// Reads a Last-Event-ID: `<gen>.<seq>` (what this relay sends) or a bare `<seq>`.
+pub fn parse_id(id: &str) -> Option<Position> {
+    match id.split_once('.') {
+        Some((gen, seq)) => Some(Position { gen: Some(gen.parse().ok()?), seq: seq.parse().ok()? }),
+        None => Some(Position { gen: None, seq: id.parse().ok()? }),
+    }
+}
+
+/// The SSE id of an event.
+pub fn event_id(gen: u64, seq: u64) -> String {
+    format!("{gen}.{seq}")
 }
 
 fn to_event(ev: &Stored, stamp: bool) -> Event {
-    let e = Event::default().id(ev.seq.to_string()).event(ev.kind.as_str()).data(ev.data.as_str());
+    let e = Event::default().id(event_id(ev.gen, ev.seq)).event(ev.kind.as_str()).data(ev.data.as_str());
     if stamp {
         e.comment(format!("rx={}", ev.rx_us))
     } else {
@@ -366,10 +391,11 @@ async fn stream<B: Backend>(
         .or(q.last_event_id)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    let after = match last.map(|s| s.parse::<u64>()) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
+    let after = match last.as_deref().map(parse_id) {
+        None if q.from.as_deref() == Some("now") => None,
+        None => Some(Position { gen: None, seq: 0 }),
+        Some(Some(p)) => Some(p),
+        Some(None) => {
             return err(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
@@ -418,7 +444,7 @@ async fn stream<B: Backend>(
 async fn pump<B: Backend>(
     r: &Relay<B>,
     agent: &str,
-    after: u64,
+    after: Option<Position>,
     mut sub: crate::backend::Subscription,
     tx: mpsc::Sender<Event>,
 ) {
@@ -426,31 +452,58 @@ async fn pump<B: Backend>(
     if tx.send(Event::default().retry(Duration::from_millis(r.cfg.retry_ms))).await.is_err() {
         return;
     }
-    let mut sent = after;
-    // Catches up from the backlog: the replay at connect, and after a live gap (lag).
+    // Reads the backlog, with a few tries: a reconnecting Redis fails the first command after
+    // a drop. `None`: give up; the client reconnects with Last-Event-ID (here or elsewhere).
+    async fn read<B: Backend>(r: &Relay<B>, agent: &str, after: u64) -> Option<crate::backend::Replay> {
+        let mut tries = 0;
+        loop {
+            match r.backend.since(agent, after).await {
+                Ok(rp) => return Some(rp),
+                Err(e) if tries < 3 => {
+                    tries += 1;
+                    eprintln!("agentbar-relay[{}]: backend (retrying): {e}", r.cfg.instance);
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+    // `from=now`: the position is the stream's head, nothing is replayed.
+    let (mut gen, mut sent) = match after {
+        Some(p) => (p.gen, p.seq),
+        None => match read(r, agent, u64::MAX - 1).await {
+            Some(head) => (Some(head.gen).filter(|g| *g != 0), head.last),
+            None => return,
+        },
+    };
+    // Catches up from the backlog: the replay at connect, and after a live gap (lag, or an
+    // event of another generation).
     macro_rules! catch_up {
         () => {{
-            // A few tries: a reconnecting Redis fails the first command after a drop.
-            let mut tries = 0;
-            let replay = loop {
-                match r.backend.since(agent, sent).await {
-                    Ok(rp) => break rp,
-                    Err(e) if tries < 3 => {
-                        tries += 1;
-                        eprintln!("agentbar-relay[{}]: backend (retrying): {e}", r.cfg.instance);
-                        tokio::time::sleep(Duration::from_millis(200 * tries)).await;
-                    }
-                    // The client reconnects with Last-Event-ID (to this or another instance).
-                    Err(_) => return,
-                }
-            };
+            let Some(mut replay) = read(r, agent, sent).await else { return };
+            // The client's position is in a stream that no longer exists (the backlog was
+            // lost and started again): all of the new one, after a reset.
+            let lost = sent > 0 && replay.gen != 0 && gen.is_some_and(|g| g != replay.gen);
+            if lost {
+                let Some(all) = read(r, agent, 0).await else { return };
+                replay = all;
+                replay.gap = true;
+            }
             if replay.gap {
                 let oldest = replay.events.first().map_or(replay.last + 1, |e| e.seq);
-                let data = json!({"lastEventId": sent.to_string(), "oldest": oldest.to_string()}).to_string();
+                let was = match gen {
+                    Some(g) => event_id(g, sent),
+                    None => sent.to_string(),
+                };
+                let data =
+                    json!({"lastEventId": was, "oldest": event_id(replay.gen, oldest)}).to_string();
                 if tx.send(Event::default().event("reset").data(data)).await.is_err() {
                     return;
                 }
                 sent = oldest - 1;
+            }
+            if replay.gen != 0 {
+                gen = Some(replay.gen);
             }
             for ev in &replay.events {
                 if tx.send(to_event(ev, stamp)).await.is_err() {
@@ -461,17 +514,20 @@ async fn pump<B: Backend>(
             }
         }};
     }
-    catch_up!();
+    if after.is_some() {
+        catch_up!();
+    }
     loop {
         tokio::select! {
             msg = sub.rx.recv() => match msg {
-                Ok(ev) if ev.seq <= sent => {}
-                Ok(ev) if ev.seq == sent + 1 => {
+                Ok(ev) if gen.is_none_or(|g| g == ev.gen) && ev.seq <= sent => {}
+                Ok(ev) if gen.is_none_or(|g| g == ev.gen) && ev.seq == sent + 1 => {
                     if tx.send(to_event(&ev, stamp)).await.is_err() {
                         return;
                     }
                     r.stats.events_out.fetch_add(1, Ordering::Relaxed);
                     sent = ev.seq;
+                    gen = Some(ev.gen);
                 }
                 Ok(_) | Err(RecvError::Lagged(_)) => catch_up!(),
                 Err(RecvError::Closed) => return,

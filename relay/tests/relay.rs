@@ -4,6 +4,7 @@
 use agentbar_relay::backend::{memory::Memory, redis::Redis, Backend};
 use agentbar_relay::client::{SseEvent, SseReader};
 use agentbar_relay::config::Config;
+use agentbar_relay::server::parse_id;
 use agentbar_relay::Relay;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -124,6 +125,11 @@ async fn next(r: &mut SseReader) -> SseEvent {
     }
 }
 
+/// The `seq` of an event's id (`<gen>.<seq>`).
+fn seq(ev: &SseEvent) -> u64 {
+    parse_id(ev.id.as_deref().expect("an id")).expect("an id the relay sends").seq
+}
+
 fn n_of(ev: &SseEvent) -> u64 {
     serde_json::from_str::<Value>(&ev.data).unwrap()["content"]["n"].as_u64().unwrap()
 }
@@ -215,7 +221,7 @@ async fn ticket_single_use_and_own_stream_only<B: Backend>(b: B) {
     rig.push("102", 1..=1).await;
     rig.push("101", 1..=1).await;
     let e = next(&mut s101).await;
-    assert_eq!((e.event.as_str(), e.id.as_deref()), ("huawei", Some("1")));
+    assert_eq!((e.event.as_str(), seq(&e)), ("huawei", 1));
     let v: Value = serde_json::from_str(&e.data).unwrap();
     assert_eq!(v["workNo"], "101");
     let e = next(&mut s102).await;
@@ -240,13 +246,12 @@ async fn last_event_id_replay_exact<B: Backend>(b: B) {
     assert_eq!(hint.retry, Some(3000), "a retry hint first");
     for want in 3..=5 {
         let e = next(&mut s).await;
-        assert_eq!(e.id, Some(want.to_string()));
-        assert_eq!(n_of(&e), want);
+        assert_eq!((seq(&e), n_of(&e)), (want, want));
     }
     rig.push("101", 6..=7).await;
     for want in 6..=7 {
         let e = next(&mut s).await;
-        assert_eq!((e.id.clone(), n_of(&e)), (Some(want.to_string()), want));
+        assert_eq!((seq(&e), n_of(&e)), (want, want));
     }
     // Nothing more: no repeats.
     assert!(tokio::time::timeout(Duration::from_millis(300), s.next()).await.is_err());
@@ -255,7 +260,7 @@ async fn last_event_id_replay_exact<B: Backend>(b: B) {
     let resp =
         rig.http.get(format!("{}/relay/stream?ticket={t}&lastEventId=6", rig.base)).send().await.unwrap();
     let mut s = SseReader::new(resp);
-    assert_eq!(next(&mut s).await.id.as_deref(), Some("7"));
+    assert_eq!(seq(&next(&mut s).await), 7);
     // Up to date: nothing replayed.
     let t = rig.ticket_ok("101", &g).await;
     let mut s = SseReader::new(rig.stream(&t, Some("7")).await);
@@ -275,18 +280,110 @@ async fn bounded_backlog<B: Backend>(b: B) {
     let reset = next(&mut s).await;
     assert_eq!(reset.event, "reset", "events after 3 were trimmed: the client must resync");
     let info: Value = serde_json::from_str(&reset.data).unwrap();
-    let oldest: u64 = info["oldest"].as_str().unwrap().parse().unwrap();
+    let oldest: u64 = parse_id(info["oldest"].as_str().unwrap()).unwrap().seq;
     assert!(oldest > 4, "{info}");
     let mut got = Vec::new();
     while got.last() != Some(&350) {
         let e = next(&mut s).await;
-        got.push(e.id.unwrap().parse::<u64>().unwrap());
+        got.push(seq(&e));
     }
     assert_eq!(got.first(), Some(&oldest));
     assert!(got.windows(2).all(|w| w[1] == w[0] + 1));
     assert!(got.len() <= 250, "backlog bounded: {} kept", got.len());
 }
 both_backends!(bounded, bounded_backlog, 100);
+
+/// Ids carry the stream's generation: when the backlog is lost (a restarted in-memory relay, a
+/// flushed Redis) and the agent's stream starts again at 1, a client with an id from the old
+/// stream gets `reset` and the whole new stream, even where its old seq is below the new ones.
+async fn lost_backlog_resets<B: Backend>(old: B, new: B) {
+    let sim = start_sim(json!({})).await;
+    let g = sign_in(&sim, "101", "70001", json!({})).await;
+    let before = start_relay(old, Some(&sim), None, |_| {}).await;
+    before.push("101", 1..=3).await;
+    let t = before.ticket_ok("101", &g).await;
+    let mut s = SseReader::new(before.stream(&t, None).await);
+    let mut last = String::new();
+    for want in 1..=3 {
+        let e = next(&mut s).await;
+        assert_eq!(seq(&e), want);
+        last = e.id.unwrap();
+    }
+    drop(s);
+    // The backlog is gone; five new events: ids 1..5 of a new generation.
+    let after = start_relay(new, Some(&sim), None, |_| {}).await;
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    after.push("101", 11..=15).await;
+    let t = after.ticket_ok("101", &g).await;
+    let mut s = SseReader::new(after.stream(&t, Some(&last)).await);
+    let reset = next(&mut s).await;
+    assert_eq!(reset.event, "reset", "an id of a lost stream: the client must resync");
+    let info: Value = serde_json::from_str(&reset.data).unwrap();
+    assert_eq!(info["lastEventId"], last.as_str());
+    let oldest = parse_id(info["oldest"].as_str().unwrap()).unwrap();
+    assert_eq!(oldest.seq, 1);
+    assert_ne!(oldest.gen, parse_id(&last).unwrap().gen);
+    for want in 1..=5u64 {
+        let e = next(&mut s).await;
+        assert_eq!((seq(&e), n_of(&e)), (want, want + 10));
+    }
+    // A client that starts at the head (`from=now`) gets no replay, only what comes next.
+    let t = after.ticket_ok("101", &g).await;
+    let resp =
+        after.http.get(format!("{}/relay/stream?ticket={t}&from=now", after.base)).send().await.unwrap();
+    let mut s = SseReader::new(resp);
+    s.next().await.unwrap();
+    after.push("101", 16..=16).await;
+    let e = next(&mut s).await;
+    assert_eq!((seq(&e), n_of(&e)), (6, 16));
+}
+
+#[tokio::test]
+async fn lost_backlog_resets_memory_restart() {
+    lost_backlog_resets(memory(100), memory(100)).await;
+}
+
+#[tokio::test]
+async fn lost_backlog_resets_redis_flushed() {
+    let Some(old) = redis(100).await else {
+        return eprintln!("REDIS_URL not set: skipped");
+    };
+    let url = std::env::var("REDIS_URL").unwrap();
+    let prefix = format!("testgen:{}", uuid_like());
+    let old = {
+        drop(old);
+        Redis::connect(&url, &prefix, 100, 60_000).await.unwrap()
+    };
+    let new = Redis::connect(&url, &prefix, 100, 60_000).await.unwrap();
+    // `lost_backlog_resets` pushes to `old` first; flush between by wrapping: the new relay's
+    // first push finds no stream and no generation (as after FLUSHALL).
+    let flusher = Redis::connect(&url, &prefix, 100, 60_000).await.unwrap();
+    let sim = start_sim(json!({})).await;
+    let g = sign_in(&sim, "101", "70001", json!({})).await;
+    let before = start_relay(old, Some(&sim), None, |_| {}).await;
+    before.push("101", 1..=3).await;
+    let t = before.ticket_ok("101", &g).await;
+    let mut s = SseReader::new(before.stream(&t, None).await);
+    let mut last = String::new();
+    for _ in 1..=3 {
+        last = next(&mut s).await.id.unwrap();
+    }
+    flusher.flush_prefix().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    let after = start_relay(new, Some(&sim), None, |_| {}).await;
+    after.push("101", 11..=15).await;
+    // The stream still open on the old relay sees the new generation: reset, then all of it.
+    let reset = next(&mut s).await;
+    assert_eq!(reset.event, "reset", "{reset:?}");
+    for want in 1..=5u64 {
+        assert_eq!(seq(&next(&mut s).await), want);
+    }
+    // A client reconnecting with its old id: reset, then the new stream.
+    let t = after.ticket_ok("101", &g).await;
+    let mut s = SseReader::new(after.stream(&t, Some(&last)).await);
+    assert_eq!(next(&mut s).await.event, "reset");
+    assert_eq!(seq(&next(&mut s).await), 1);
+}
 
 async fn push_mode_end_to_end<B: Backend>(b: B) {
     // Dynamic Guid rotating at every handshake; handshakes every 100 ms, a 400 ms timeout.
@@ -312,7 +409,7 @@ async fn push_mode_end_to_end<B: Backend>(b: B) {
     let mut last_id = 0;
     while !types.iter().any(|t: &String| t == "AgentEvent_Talking") || guids < 2 {
         let e = next(&mut s).await;
-        let id: u64 = e.id.clone().unwrap().parse().unwrap();
+        let id: u64 = seq(&e);
         assert_eq!(id, last_id + 1, "ids without gaps");
         last_id = id;
         let v: Value = serde_json::from_str(&e.data).unwrap();
@@ -359,7 +456,7 @@ async fn two_instances_share_streams_on_redis() {
     let mut s = SseReader::new(ra.stream(&t, None).await);
     rb.push("101", 1..=3).await;
     for want in 1..=3 {
-        assert_eq!(next(&mut s).await.id, Some(want.to_string()));
+        assert_eq!(seq(&next(&mut s).await), want);
     }
     drop(s);
     ra.push("101", 4..=6).await;
@@ -367,7 +464,7 @@ async fn two_instances_share_streams_on_redis() {
     let mut s = SseReader::new(rb.stream(&t, Some("3")).await);
     for want in 4..=6 {
         let e = next(&mut s).await;
-        assert_eq!((e.id, n_of_data(&e.data)), (Some(want.to_string()), want));
+        assert_eq!((seq(&e), n_of_data(&e.data)), (want, want));
     }
 }
 
@@ -438,7 +535,7 @@ async fn ccc_session_checked_against_bridge_and_webhook_mapped() {
         .unwrap();
     assert_eq!(r["accepted"], 2);
     let e = next(&mut s).await;
-    assert_eq!((e.event.as_str(), e.id.as_deref()), ("ccc", Some("1")));
+    assert_eq!((e.event.as_str(), seq(&e)), ("ccc", 1));
     assert_eq!(serde_json::from_str::<Value>(&e.data).unwrap(), mine, "the webhook object as delivered");
     assert!(tokio::time::timeout(Duration::from_millis(300), s.next()).await.is_err());
 }

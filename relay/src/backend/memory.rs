@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct AgentLog {
+    gen: u64,
     last: u64,
     events: VecDeque<Stored>,
 }
@@ -45,11 +46,14 @@ impl Backlog for Memory {
     async fn append(&self, agent: &str, kind: &str, data: &str, rx_us: u64) -> Result<Stored> {
         let ev = {
             let mut logs = lock(&self.logs);
-            let log = logs
-                .entry(agent.to_string())
-                .or_insert_with(|| AgentLog { last: 0, events: VecDeque::new() });
+            let log = logs.entry(agent.to_string()).or_insert_with(|| AgentLog {
+                gen: super::new_gen(),
+                last: 0,
+                events: VecDeque::new(),
+            });
             log.last += 1;
-            let ev = Stored { seq: log.last, kind: kind.to_string(), data: data.to_string(), rx_us };
+            let ev =
+                Stored { gen: log.gen, seq: log.last, kind: kind.to_string(), data: data.to_string(), rx_us };
             if log.events.len() >= self.bound {
                 log.events.pop_front();
             }
@@ -64,11 +68,11 @@ impl Backlog for Memory {
     async fn since(&self, agent: &str, after: u64) -> Result<Replay> {
         let logs = lock(&self.logs);
         let Some(log) = logs.get(agent) else {
-            return Ok(Replay { events: Vec::new(), last: 0, gap: after > 0 });
+            return Ok(Replay { events: Vec::new(), last: 0, gap: after > 0, gen: 0 });
         };
         let events: Vec<Stored> = log.events.iter().filter(|e| e.seq > after).cloned().collect();
         let first = log.events.front().map_or(log.last + 1, |e| e.seq);
-        Ok(Replay { gap: after > log.last || after + 1 < first, last: log.last, events })
+        Ok(Replay { gap: after > log.last || after + 1 < first, last: log.last, events, gen: log.gen })
     }
 }
 

@@ -11,10 +11,14 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
-/// One event of an agent's stream. `seq` is the SSE `id:`: 1, 2, 3… per agent, no gaps, so a
-/// client (and the load test) can tell a loss from a duplicate.
+/// One event of an agent's stream. The SSE `id:` is `<gen>.<seq>`: `seq` is 1, 2, 3… per
+/// agent, no gaps, so a client (and the load test) can tell a loss from a duplicate; `gen`
+/// names the stream's lifetime (set when the agent's backlog is created), so an id from a
+/// backlog that was lost (a restarted in-memory relay, a flushed Redis) is never mistaken for
+/// a position in the new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
+    pub gen: u64,
     pub seq: u64,
     /// SSE `event:` name: `huawei`, `ccc` or `guid`.
     pub kind: String,
@@ -30,6 +34,8 @@ pub struct Replay {
     pub events: Vec<Stored>,
     /// The agent's newest `seq` (0: no events).
     pub last: u64,
+    /// The backlog's generation (0: no backlog).
+    pub gen: u64,
     /// Some events after `after` are no longer in the bounded backlog (or `after` is ahead of
     /// the stream, e.g. a backlog that expired): the client must resync.
     pub gap: bool,
@@ -51,6 +57,15 @@ impl From<::redis::RedisError> for BackendError {
 }
 
 pub type Result<T> = std::result::Result<T, BackendError>;
+
+/// A new backlog's generation: the wall clock in milliseconds (a restarted relay or a
+/// re-created Redis key is never in the same millisecond as the one it replaces).
+pub fn new_gen() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_millis() as u64)
+        .max(1)
+}
 
 /// The per-agent bounded backlog.
 pub trait Backlog: Send + Sync + 'static {
@@ -184,6 +199,7 @@ impl Hub {
         let map = self.agents.lock().unwrap_or_else(|e| e.into_inner());
         for (tx, _) in map.values() {
             let _ = tx.send(Arc::new(Stored {
+                gen: 0,
                 seq: u64::MAX,
                 kind: String::new(),
                 data: String::new(),

@@ -4,7 +4,10 @@
 //! * `<p>:s:<agent>` — the agent's stream. Entry ids are `<seq>-0` (seq = 1, 2, 3…), fields
 //!   `k` (event name), `d` (JSON), `t` (receive time, epoch µs). `XADD … MAXLEN ~ <bound>`,
 //!   and the key expires `ttl` after the last event.
-//! * `<p>:c:<agent>` — the agent's pub/sub channel: `<seq>\n<kind>\n<rx_us>\n<data>`. Each
+//! * `<p>:g:<agent>` — the stream's generation (epoch ms of its creation), created with the
+//!   stream's first entry and expiring with it: ids are `<gen>.<seq>`, so a client's id from a
+//!   stream that was lost (a flushed Redis) is never read as a position in the new one.
+//! * `<p>:c:<agent>` — the agent's pub/sub channel: `<seq>\n<kind>\n<rx_us>\n<gen>\n<data>`. Each
 //!   instance SUBSCRIBEs to the channels of the agents it holds a stream of.
 //! * `<p>:t:<ticket>` — a ticket (agent), `PX 60000`, redeemed with GETDEL.
 //! * `<p>:push` — set of CC-Gateway agents with a push session; `<p>:l:<key>` — leases.
@@ -23,10 +26,16 @@ const APPEND: &str = r#"
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local n = 1
 if #last > 0 then n = tonumber(string.match(last[1][1], '^(%d+)')) + 1 end
+local g = redis.call('GET', KEYS[3])
+if not g then
+  g = ARGV[6]
+  redis.call('SET', KEYS[3], g)
+end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], n .. '-0', 'k', ARGV[2], 'd', ARGV[3], 't', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', KEYS[2], n .. '\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[3])
-return n
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+redis.call('PUBLISH', KEYS[2], n .. '\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. g .. '\n' .. ARGV[3])
+return {n, g}
 "#;
 
 pub struct Redis {
@@ -141,12 +150,13 @@ async fn pubsub_task(
 }
 
 fn parse_message(payload: &str) -> Option<Stored> {
-    let mut parts = payload.splitn(4, '\n');
+    let mut parts = payload.splitn(5, '\n');
     let seq = parts.next()?.parse().ok()?;
     let kind = parts.next()?.to_string();
     let rx_us = parts.next()?.parse().ok()?;
+    let gen = parts.next()?.parse().ok()?;
     let data = parts.next()?.to_string();
-    Some(Stored { seq, kind, data, rx_us })
+    Some(Stored { gen, seq, kind, data, rx_us })
 }
 
 fn seq_of(id: &str) -> Option<u64> {
@@ -155,41 +165,45 @@ fn seq_of(id: &str) -> Option<u64> {
 
 type Entry = (String, Vec<(String, String)>);
 
-fn stored(entry: Entry) -> Option<Stored> {
+fn stored(gen: u64, entry: Entry) -> Option<Stored> {
     let (id, fields) = entry;
     let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-    Some(Stored { seq: seq_of(&id)?, kind: get("k")?, data: get("d")?, rx_us: get("t")?.parse().ok()? })
+    Some(Stored { gen, seq: seq_of(&id)?, kind: get("k")?, data: get("d")?, rx_us: get("t")?.parse().ok()? })
 }
 
 impl Backlog for Redis {
     async fn append(&self, agent: &str, kind: &str, data: &str, rx_us: u64) -> Result<Stored> {
         let mut c = self.conn.clone();
-        let seq: u64 = self
+        let (seq, gen): (u64, u64) = self
             .append
             .key(self.key("s", agent))
             .key(self.key("c", agent))
+            .key(self.key("g", agent))
             .arg(self.bound)
             .arg(kind)
             .arg(data)
             .arg(rx_us)
             .arg(self.ttl_ms)
+            .arg(super::new_gen())
             .invoke_async(&mut c)
             .await?;
-        Ok(Stored { seq, kind: kind.to_string(), data: data.to_string(), rx_us })
+        Ok(Stored { gen, seq, kind: kind.to_string(), data: data.to_string(), rx_us })
     }
 
     async fn since(&self, agent: &str, after: u64) -> Result<Replay> {
         let mut c = self.conn.clone();
         let key = self.key("s", agent);
+        let gen: Option<u64> = redis::cmd("GET").arg(self.key("g", agent)).query_async(&mut c).await?;
+        let gen = gen.unwrap_or(0);
         let entries: Vec<Entry> = redis::cmd("XRANGE")
             .arg(&key)
             .arg(format!("{}-0", after + 1))
             .arg("+")
             .query_async(&mut c)
             .await?;
-        let events: Vec<Stored> = entries.into_iter().filter_map(stored).collect();
+        let events: Vec<Stored> = entries.into_iter().filter_map(|e| stored(gen, e)).collect();
         if let (Some(first), Some(last)) = (events.first(), events.last()) {
-            return Ok(Replay { gap: first.seq != after + 1, last: last.seq, events });
+            return Ok(Replay { gap: first.seq != after + 1, last: last.seq, events, gen });
         }
         let newest: Vec<Entry> = redis::cmd("XREVRANGE")
             .arg(&key)
@@ -200,7 +214,7 @@ impl Backlog for Redis {
             .query_async(&mut c)
             .await?;
         let last = newest.first().and_then(|(id, _)| seq_of(id)).unwrap_or(0);
-        Ok(Replay { events, last, gap: after > last })
+        Ok(Replay { events, last, gap: after > last, gen })
     }
 }
 
@@ -272,10 +286,10 @@ mod tests {
 
     #[test]
     fn messages_and_ids_parse() {
-        let ev = parse_message("7\nhuawei\n123\n{\"a\":\"x\\ny\"}").expect("parses");
+        let ev = parse_message("7\nhuawei\n123\n1764640000000\n{\"a\":\"x\\ny\"}").expect("parses");
         assert_eq!(
-            (ev.seq, ev.kind.as_str(), ev.rx_us, ev.data.as_str()),
-            (7, "huawei", 123, "{\"a\":\"x\\ny\"}")
+            (ev.gen, ev.seq, ev.kind.as_str(), ev.rx_us, ev.data.as_str()),
+            (1764640000000, 7, "huawei", 123, "{\"a\":\"x\\ny\"}")
         );
         assert_eq!(seq_of("42-0"), Some(42));
         assert!(parse_message("x\nhuawei\n1\n{}").is_none());

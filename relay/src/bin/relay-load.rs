@@ -174,7 +174,8 @@ async fn client(
     open: Arc<AtomicUsize>,
 ) {
     let mut idx = first;
-    let mut last: Option<u64> = None;
+    // The last id as the relay sent it (`<gen>.<seq>`), and its seq.
+    let mut last: Option<String> = None;
     let mut lost_at: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
         let relay = &relays[idx];
@@ -187,8 +188,8 @@ async fn client(
             }
         };
         let mut req = http.get(format!("{relay}/relay/stream?ticket={t}"));
-        if let Some(l) = last {
-            req = req.header("last-event-id", l.to_string());
+        if let Some(l) = &last {
+            req = req.header("last-event-id", l.as_str());
         }
         let resp = match req.send().await {
             Ok(r) if r.status().is_success() => r,
@@ -224,8 +225,10 @@ async fn client(
                 agent.stats.lock().unwrap().resets += 1;
                 continue;
             }
-            let Some(seq) = ev.id.as_deref().and_then(|i| i.parse::<u64>().ok()) else { continue };
-            last = Some(seq);
+            let Some(seq) = ev.id.as_deref().and_then(agentbar_relay::server::parse_id).map(|p| p.seq) else {
+                continue;
+            };
+            last = ev.id.clone();
             let rx =
                 ev.comments.iter().find_map(|c| c.strip_prefix("rx=")).and_then(|n| n.parse::<u64>().ok());
             let mut s = agent.stats.lock().unwrap();
