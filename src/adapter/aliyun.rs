@@ -118,7 +118,7 @@ fn own_leg<'a>(call: &'a CallContext, user_id: &str) -> Option<&'a ChannelContex
     call.channel_contexts.iter().find(|c| c.user_id == user_id && c.call_type != "CONSULTANT")
 }
 
-fn consult_leg(call: &CallContext) -> Option<&ChannelContext> {
+pub(crate) fn consult_leg(call: &CallContext) -> Option<&ChannelContext> {
     call.channel_contexts.iter().find(|c| c.call_type == "CONSULTANT" && c.channel_state != "RELEASED")
 }
 
@@ -288,7 +288,7 @@ pub fn error_of(env: &Envelope) -> GatewayError {
     }
 }
 
-fn feature_of(call_type: &str) -> i64 {
+pub(crate) fn feature_of(call_type: &str) -> i64 {
     match call_type {
         "OUTBOUND" | "PREDICTIVE" | "BACK2BACK" => 7,
         "INTERNAL" => 6,
@@ -302,7 +302,7 @@ fn is_held(c: &ChannelContext) -> bool {
     c.channel_flags.to_ascii_uppercase().contains("HOLD")
 }
 
-fn offer(call: &CallContext, user_id: &str) -> CallOffer {
+pub(crate) fn offer(call: &CallContext, user_id: &str) -> CallOffer {
     let customer = customer_leg(call);
     let own = own_leg(call, user_id);
     let outbound = feature_of(&call.call_type) == 7;

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "aliyun")]
 pub mod aliyun;
+#[cfg(feature = "aliyun")]
+pub mod aliyun_push;
 #[cfg(feature = "huawei")]
 pub mod huawei;
 

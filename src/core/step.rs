@@ -480,6 +480,15 @@ fn on_event(s: &mut Session, event: Event, now: Millis) -> Vec<Effect> {
             let new = s.call(&id).is_none();
             if new {
                 s.calls.push(new_call(offer, CallPhase::Ringing, now));
+            } else if let Some(call) = s.call_mut(&id) {
+                // A ring shown before its numbers were known (a CCC webhook carries none):
+                // the repeat that knows them fills them in, and changes nothing else.
+                if call.caller.is_empty() {
+                    call.caller = offer.caller;
+                }
+                if call.called.is_empty() {
+                    call.called = offer.called;
+                }
             }
             // Details may have arrived before the ringing event itself.
             if let Some(pos) = s.early_call_info.iter().position(|(cid, _, _)| *cid == id) {

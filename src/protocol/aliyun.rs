@@ -55,6 +55,50 @@ pub fn decode_envelope(body: &str) -> Result<Envelope, DecodeError> {
     serde_json::from_value(value).map_err(|e| DecodeError::NotEnvelope(e.to_string()))
 }
 
+/// One CCC event as the Webhook subscription (`UpdateSubscription`, `PID_Webhook`) delivers it,
+/// relayed unchanged as the relay's `ccc` event (aliyun-ccc.md §6). Common fields `eventTime`,
+/// `eventType`, `instanceId`; agent events add `agentId`, `skillGroupIds` (and `breakCode` on
+/// `AgentBreak`); call events add `contactId` (the JobId), `channelId`, `callType`,
+/// `skillGroupId`, `scenario`. No event carries a UserContext/CallContext or a phone number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WebhookEvent {
+    #[serde(deserialize_with = "lenient::string")]
+    pub event_time: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub event_type: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub instance_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub agent_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub contact_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub channel_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub call_type: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub skill_group_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub scenario: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub break_code: Option<String>,
+}
+
+/// Reads one relayed webhook event (one JSON object with an `eventType`).
+pub fn decode_webhook(text: &str) -> Result<WebhookEvent, DecodeError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    if !value.is_object() {
+        return Err(DecodeError::NotEnvelope("a webhook event is a JSON object".into()));
+    }
+    let ev: WebhookEvent =
+        serde_json::from_value(value).map_err(|e| DecodeError::NotEnvelope(e.to_string()))?;
+    if ev.event_type.is_empty() {
+        return Err(DecodeError::NotEnvelope("no eventType".into()));
+    }
+    Ok(ev)
+}
+
 /// The agent as CCC sees it. Returned flat in `Data` by the state operations, and as
 /// `Data.UserContext` by PollUserStatus and the call-control operations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -1,10 +1,12 @@
 //! The toolbar's CCC input/output: bridge sign-in, each operation's contexts diffed into
-//! events, PollUserStatus at a steady cadence, the directory, and the call detail record.
+//! events, the event source (PollUserStatus at a steady cadence, or the relay's webhook stream
+//! with PollUserStatus only as catch-up), the directory, and the call detail record.
 
 use super::bridge::CccClient;
 use super::log::warn;
 use super::{now_ms, save_session, Directory, DirectoryEntry, StoredSession, Ticket, Toolbar};
 use crate::adapter::aliyun::{self as ccc, CccCall};
+use crate::adapter::aliyun_push as push;
 use crate::core::cdr;
 use crate::core::poll::{Next, PollOutcome, PollPolicy, PollTracker};
 use crate::core::step::{Input, Intent};
@@ -130,6 +132,10 @@ impl Toolbar {
     }
 
     pub(crate) fn ccc_start_polling(&self) {
+        // A deployment with an event relay: webhook events over SSE, no poll per second.
+        if let Some(relay) = self.relay() {
+            return self.start_relay_stream(relay);
+        }
         let Some(generation) = self.io.poll.try_update_value(|p| p.generation) else { return };
         let this = *self;
         spawn_local(async move { this.ccc_poll_loop(generation).await });
@@ -178,6 +184,98 @@ impl Toolbar {
                 return;
             }
         }
+    }
+
+    /// One relayed webhook event: applied at once where it carries enough, else (and for the
+    /// numbers of a ring) one coalesced PollUserStatus.
+    pub(crate) fn ccc_on_push(&self, text: &str) {
+        let ev = match crate::protocol::aliyun::decode_webhook(text) {
+            Ok(ev) => ev,
+            Err(e) => return warn(&format!("agentbar: skipped a relayed CCC event: {e}")),
+        };
+        let Some(decoded) = self.io.ccc.try_update_value(|st| push::decode(&ev, st)) else { return };
+        if let Some(t) = &decoded.unknown {
+            warn(&format!("agentbar: skipped unknown CCC event {t}"));
+        }
+        // A call event about a call not on screen (its ring was missed): read it.
+        let unknown_call = decoded.events.iter().any(|e| {
+            !matches!(e, crate::core::Event::Ringing(_))
+                && e.call_id().is_some_and(|id| self.view.session.with_untracked(|s| s.call(id).is_none()))
+        });
+        if !decoded.events.is_empty() {
+            self.io.ccc_catch_up.update_value(|c| c.pushed());
+        }
+        for event in decoded.events {
+            self.apply(Input::Event(event));
+        }
+        if decoded.read || unknown_call {
+            self.ccc_catch_up(false);
+        }
+    }
+
+    /// Asks for a catch-up PollUserStatus (`reconcile`: after the stream opened or a `reset`,
+    /// the answer is also applied as a generation-ordered resync). One in flight, one queued.
+    pub(crate) fn ccc_catch_up(&self, reconcile: bool) {
+        if let Some(Some(_)) = self.io.ccc_catch_up.try_update_value(|c| c.want(reconcile)) {
+            self.ccc_read(0);
+        }
+    }
+
+    fn ccc_read(&self, failures: u32) {
+        let this = *self;
+        let Some(generation) = self.io.poll.try_with_value(|p| p.generation) else { return };
+        let as_of = self.view.session.with_untracked(|s| s.gen);
+        spawn_local(async move {
+            let (Some(client), Some(state)) =
+                (this.io.ccc_client.try_get_value(), this.io.ccc.try_get_value())
+            else {
+                return;
+            };
+            let answer = client.call(&ccc::poll_call(&state)).await;
+            if !this.is_current(generation) {
+                return;
+            }
+            let Some(done) = this.io.ccc_catch_up.try_update_value(|c| c.answered(answer.is_ok())) else {
+                return;
+            };
+            let mut failures = failures;
+            match answer {
+                Ok(env) => {
+                    failures = 0;
+                    if done.apply {
+                        this.ccc_absorb(&env.data, ccc::Answer::Poll);
+                        if done.reconcile {
+                            let user_id = this.io.ccc.with_value(|st| st.user_id.clone());
+                            let (state, current) =
+                                push::reported(&crate::protocol::aliyun::contexts(&env.data), &user_id);
+                            this.apply(Input::Resynced { as_of, state, current, held: None });
+                        }
+                    }
+                }
+                Err(e) if e.kind == ErrorKind::SessionLost => return this.apply(Input::SessionLost(e)),
+                Err(e) => {
+                    warn(&format!("agentbar: catch-up read failed: {} {}", e.code, e.message));
+                    failures += 1;
+                }
+            }
+            if done.next.is_some() {
+                return this.ccc_read(failures);
+            }
+            // A failed read is tried again (a reconcile must not be lost); while a consult leg
+            // exists it is read at the poll cadence, since its events are the other agent's.
+            let again = (failures > 0 && failures < 5).then(|| (500u32 << failures).min(8_000));
+            let consult = this.io.ccc.with_value(push::consulting);
+            let wait = again.or_else(|| consult.then(|| this.view.config.with_value(|c| c.poll_ms)));
+            if let Some(wait) = wait {
+                sleep(wait).await;
+                let reconcile = done.reconcile && failures > 0;
+                if this.is_current(generation) {
+                    if let Some(Some(_)) = this.io.ccc_catch_up.try_update_value(|c| c.want(reconcile)) {
+                        this.ccc_read(failures);
+                    }
+                }
+            }
+        });
     }
 
     /// GetCallDetailRecord, retried while CCC has not finished the record.

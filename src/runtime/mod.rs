@@ -14,7 +14,6 @@ mod gateway;
 mod huawei;
 pub mod log;
 mod reads;
-#[cfg(feature = "huawei")]
 mod relay;
 pub mod storage;
 mod tabs;
@@ -106,6 +105,9 @@ pub(crate) struct Io {
     pub(crate) ccc_client: StoredValue<CccClient, LocalStorage>,
     #[cfg(feature = "aliyun")]
     pub(crate) ccc: StoredValue<CccState, LocalStorage>,
+    /// CCC on the relay: the PollUserStatus catch-up reads, coalesced.
+    #[cfg(feature = "aliyun")]
+    pub(crate) ccc_catch_up: StoredValue<crate::adapter::aliyun_push::CatchUp>,
     pub(crate) poll: StoredValue<PollHandle, LocalStorage>,
     /// The Guid last written to storage.
     #[cfg(feature = "huawei")]
@@ -202,6 +204,8 @@ impl Toolbar {
                 ccc_client: StoredValue::new_local(CccClient::new(&config.gateway)),
                 #[cfg(feature = "aliyun")]
                 ccc: StoredValue::new_local(CccState::default()),
+                #[cfg(feature = "aliyun")]
+                ccc_catch_up: StoredValue::new(Default::default()),
                 #[cfg(feature = "huawei")]
                 client: StoredValue::new_local(GatewayClient::new(&config.gateway)),
                 poll: StoredValue::new_local(PollHandle { generation: 0, abort: None }),
@@ -419,6 +423,8 @@ impl Toolbar {
     }
 
     pub fn stop_polling(&self) {
+        #[cfg(feature = "aliyun")]
+        self.io.ccc_catch_up.try_update_value(|c| c.reset());
         self.io.poll.try_update_value(|p| {
             p.generation += 1;
             if let Some(abort) = p.abort.take() {
@@ -440,8 +446,7 @@ impl Toolbar {
     }
 
     /// Makes the event source about to start the current one: its generation, and the signal
-    /// that `stop_polling` fires to end it (the CC-Gateway's long-poll or relay stream).
-    #[cfg(feature = "huawei")]
+    /// that `stop_polling` fires to end it (the CC-Gateway's long-poll, or the relay stream).
     pub(crate) fn claim_event_source(&self) -> Option<(u64, web_sys::AbortSignal)> {
         let Ok(abort) = web_sys::AbortController::new() else {
             warn("agentbar: no AbortController; cannot take events");

@@ -11,8 +11,13 @@ use leptos::task::spawn_local;
 impl Toolbar {
     /// Asks for a read of the gateway; reads run one at a time within the budget.
     pub fn want_read(&self, read: Read) {
-        // CCC: every PollUserStatus answer is a full picture, and held legs come with it.
+        // CCC: every PollUserStatus answer is a full picture, and held legs come with it. On the
+        // relay's stream a resync is one catch-up PollUserStatus (coalesced).
         if self.view.vendor == Vendor::Aliyun && read != Read::Directory {
+            #[cfg(feature = "aliyun")]
+            if read == Read::Resync && self.relay().is_some() {
+                self.ccc_catch_up(true);
+            }
             return;
         }
         self.io.reads.update_value(|r| r.want(read));
