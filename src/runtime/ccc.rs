@@ -209,7 +209,13 @@ impl Toolbar {
             self.apply(Input::Event(event));
         }
         if decoded.read || unknown_call {
-            self.ccc_catch_up(false);
+            // After the views have drawn what the events changed (the banner first, its numbers
+            // after): the read goes out in the next task.
+            let this = *self;
+            spawn_local(async move {
+                sleep(0).await;
+                this.ccc_catch_up(false);
+            });
         }
     }
 
