@@ -113,8 +113,8 @@ run_tests() {
   cargo clippy -q --workspace --all-targets -- -D warnings
   log "clippy (wasm32, the toolbar: both vendors, then each alone as dist/ ships it)"
   cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
-  for vendor in huawei aliyun; do
-    cargo clippy -q -p agentbar --target wasm32-unknown-unknown --lib --no-default-features --features "$vendor" -- -D warnings
+  for features in huawei aliyun huawei,softphone aliyun,softphone; do
+    cargo clippy -q -p agentbar --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
   done
   log "host tests: core, protocol, simulator, bridge, SIP"
   cargo test --workspace --exclude agentbar-check --exclude agentbar-relay
@@ -129,13 +129,14 @@ run_tests() {
   npx tsc -p e2e/types
   log "browser tests: wasm-bindgen-test in headless Chromium"
   cargo test -p agentbar --target wasm32-unknown-unknown --test browser
-  log "release build: one wasm per vendor (trunk + wasm-opt), dist/ loads the deployment's"
+  log "release build: one wasm per vendor and the browser phone's (trunk + wasm-opt), dist/ loads the deployment's"
   node scripts/build-dist.mjs
   build_servers
-  log "end-to-end: Playwright against the simulator and the release build"
-  (cd e2e && npx playwright test)
-  log "voice rig: Kamailio + rtpengine + baresip from Debian, two-way audio through Chromium"
+  log "voice rig: Kamailio + rtpengine + baresip from Debian (the browser phone's e2e uses it)"
   rig/install.sh
+  log "end-to-end: Playwright against the simulator, the release build and the voice rig"
+  (cd e2e && npx playwright test)
+  log "voice rig self-test: the rig itself, two-way audio through Chromium"
   rig/selftest.sh --require-browser
 }
 

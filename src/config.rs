@@ -52,6 +52,82 @@ pub struct Deployment {
     /// mode and takes events from the relay's stream instead of a long-poll. "" is this page's
     /// origin (a reverse proxy forwards `/relay/`).
     pub relay: Option<String>,
+    /// The browser phone (`"softphone"`, issue 16): a SIP server over WebSocket. Only a build
+    /// with the `softphone` feature uses it; the boot script loads that build when it is set.
+    pub softphone: Option<Softphone>,
+}
+
+/// A SIP server that takes SIP over WebSocket with digest authentication (a PBX, an SBC, the
+/// CC-Gateway's WebRTC agent mode). The agent types the extension and its password; neither
+/// is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Softphone {
+    /// `wss://…` (or `ws://` on loopback), subprotocol `sip`.
+    pub ws: String,
+    /// The SIP domain: the AOR is `sip:<extension>@<domain>`.
+    pub domain: String,
+    /// STUN/TURN servers for the RTCPeerConnection.
+    pub ice_servers: Vec<IceServer>,
+    /// `"info"`: digits go as SIP INFO; else RFC 4733 through `RTCDTMFSender`.
+    pub dtmf_info: bool,
+    /// A header of the INVITE carrying the contact centre's call id, to tie a SIP call to the
+    /// toolbar's call (`core::voice::CALL_ID_HEADERS` are always looked at).
+    pub call_id_header: Option<String>,
+    /// A pre-loaded Route, e.g. `<sip:edge.example.com;lr>`.
+    pub outbound_proxy: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    pub username: Option<String>,
+    pub credential: Option<String>,
+}
+
+impl Softphone {
+    fn parse(v: &serde_json::Value) -> Result<Softphone, String> {
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).unwrap_or_default().to_string();
+        let ws = text("ws");
+        if !(ws.starts_with("wss://") || ws.starts_with("ws://")) {
+            return Err("softphone.ws: not a ws:// or wss:// URL".into());
+        }
+        let domain = text("domain");
+        if domain.is_empty() || domain.contains(|c: char| c.is_whitespace() || c == '@' || c == '>') {
+            return Err("softphone.domain: not a SIP domain".into());
+        }
+        let mut ice_servers = Vec::new();
+        for server in v.get("iceServers").and_then(|x| x.as_array()).into_iter().flatten() {
+            let urls = match server.get("urls") {
+                Some(serde_json::Value::String(u)) => vec![u.clone()],
+                Some(serde_json::Value::Array(us)) => {
+                    us.iter().filter_map(|u| u.as_str().map(String::from)).collect()
+                }
+                _ => return Err("softphone.iceServers: an entry without urls".into()),
+            };
+            let field = |k: &str| server.get(k).and_then(|x| x.as_str()).map(String::from);
+            ice_servers.push(IceServer {
+                urls,
+                username: field("username"),
+                credential: field("credential"),
+            });
+        }
+        Ok(Softphone {
+            ws,
+            domain,
+            ice_servers,
+            dtmf_info: text("dtmf") == "info",
+            call_id_header: Some(text("callIdHeader")).filter(|h| !h.is_empty()),
+            outbound_proxy: text("outboundProxy"),
+        })
+    }
+
+    /// Whether a TURN relay is configured (the watchdog's advice depends on it).
+    pub fn has_turn(&self) -> bool {
+        self.ice_servers
+            .iter()
+            .flat_map(|s| &s.urls)
+            .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
+    }
 }
 
 /// How the toolbar looks inside a host page: what the host asked for in `hello`, within what
@@ -105,6 +181,7 @@ impl Default for Deployment {
             host_settings: ["lang", "accent", "density", "mode"].map(String::from).to_vec(),
             vendor: Vendor::Huawei,
             relay: None,
+            softphone: None,
         }
     }
 }
@@ -142,6 +219,10 @@ impl Deployment {
             None | Some(serde_json::Value::Null) => {}
             Some(serde_json::Value::String(url)) => d.relay = Some(url.trim_end_matches('/').to_string()),
             Some(_) => return Err("relay: not a string".into()),
+        }
+        match v.get("softphone") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(phone) => d.softphone = Some(Softphone::parse(phone)?),
         }
         match v.get("vendor") {
             None => {}
@@ -344,5 +425,20 @@ mod tests {
         assert_eq!(relayed.relay.as_deref(), Some("https://relay.example"));
         assert_eq!(Deployment::default().relay, None);
         assert!(Deployment::parse(r#"{"relay": 1}"#).is_err());
+        let phone = Deployment::parse(
+            r#"{"softphone": {"ws": "wss://sbc.example/ws", "domain": "pbx.example", "dtmf": "info",
+                "iceServers": [{"urls": "stun:stun.example"}, {"urls": ["turn:t.example"], "username": "u", "credential": "c"}]}}"#,
+        )
+        .unwrap()
+        .softphone
+        .unwrap();
+        assert_eq!(
+            (phone.ws.as_str(), phone.domain.as_str(), phone.dtmf_info),
+            ("wss://sbc.example/ws", "pbx.example", true)
+        );
+        assert!(phone.has_turn());
+        assert_eq!(phone.ice_servers[1].username.as_deref(), Some("u"));
+        assert!(Deployment::parse(r#"{"softphone": {"ws": "http://x", "domain": "d"}}"#).is_err());
+        assert!(Deployment::parse(r#"{"softphone": {"ws": "wss://x", "domain": "a@b"}}"#).is_err());
     }
 }

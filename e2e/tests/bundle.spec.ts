@@ -21,7 +21,7 @@ function wasmFetches(page: Page): string[] {
 
 test('a CC-Gateway first load fetches the CC-Gateway wasm and nothing of CCC', async ({ page, sim }) => {
   const builds = await vendorBuilds(page, sim.url);
-  expect(Object.keys(builds).sort()).toEqual(['aliyun', 'huawei']);
+  expect(Object.keys(builds).sort()).toEqual(['aliyun', 'huawei', 'huawei-voice']);
   const seen = wasmFetches(page);
   await page.goto(`${sim.url}/?lang=en`);
   await expect(page.getByTestId('signin-form')).toBeVisible();
@@ -43,4 +43,18 @@ test("without ?vendor= the deployment's agentbar.json picks the wasm, and a link
   await page.goto(`${sim.url}/?lang=en&vendor=huawei`);
   await expect(page.getByTestId('signin-form')).toContainText('Agent ID');
   expect(seen.sort()).toEqual([builds.huawei.js, builds.huawei.wasm].sort());
+});
+
+test('the browser phone build loads only where agentbar.json configures a softphone', async ({ page, sim }) => {
+  const builds = await vendorBuilds(page, sim.url);
+  await page.route('**/agentbar.json', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ gateways: [''], softphone: { ws: 'ws://127.0.0.1:9/', domain: 'agentbar.test' } }),
+    }),
+  );
+  const seen = wasmFetches(page);
+  await page.goto(`${sim.url}/?lang=en`);
+  await expect(page.getByTestId('voice-panel')).toBeVisible();
+  expect(seen.sort()).toEqual([builds['huawei-voice'].js, builds['huawei-voice'].wasm].sort());
 });

@@ -16,6 +16,7 @@ pub mod share;
 pub mod step;
 pub mod transfer;
 pub mod validate;
+pub mod voice;
 
 pub use action::{Action, AllowedActions};
 pub use actions::allowed_actions;

@@ -17,6 +17,8 @@ mod reads;
 mod relay;
 pub mod storage;
 mod tabs;
+#[cfg(feature = "softphone")]
+pub mod voice;
 
 #[cfg(feature = "aliyun")]
 use crate::adapter::aliyun::CccState;
@@ -87,6 +89,10 @@ pub struct Ring {
     pub notify_permission: RwSignal<String>,
     /// Set when the tab was frozen or throttled for this many seconds while signed in.
     pub stalled: RwSignal<Option<u64>>,
+    /// Who calls on the browser phone, while it rings (the ring assurance covers it too).
+    pub voice_ringing: RwSignal<Option<String>>,
+    /// The ringer's output device (`setSinkId`); "" is the system default.
+    pub ringer_sink: RwSignal<String>,
 }
 
 /// Whether this tab holds the phone (the gateway session and the event source).
@@ -138,6 +144,9 @@ pub struct Toolbar {
     pub ring: Ring,
     pub phone: Phone,
     pub(crate) io: Io,
+    /// The browser phone, when the deployment configures one.
+    #[cfg(feature = "softphone")]
+    pub voice: Option<voice::Voice>,
 }
 
 /// Where a tab without the phone sends its agent's intents; the outcome comes back under the
@@ -182,7 +191,18 @@ impl Toolbar {
             notice.detail = Some(refused.clone());
             session.notify(notice);
         }
+        let ring = Ring {
+            sound_on: RwSignal::new(false),
+            notify_permission: RwSignal::new(String::from("default")),
+            stalled: RwSignal::new(None),
+            voice_ringing: RwSignal::new(None),
+            ringer_sink: RwSignal::new(String::new()),
+        };
+        #[cfg(feature = "softphone")]
+        let voice = deployment.softphone.clone().map(|phone| voice::Voice::new(phone, ring));
         Toolbar {
+            #[cfg(feature = "softphone")]
+            voice,
             view: View {
                 session: RwSignal::new(session),
                 lang: RwSignal::new(lang),
@@ -192,11 +212,7 @@ impl Toolbar {
                 shortcut: RwSignal::new(None),
                 config: StoredValue::new(config.clone()),
             },
-            ring: Ring {
-                sound_on: RwSignal::new(false),
-                notify_permission: RwSignal::new(String::from("default")),
-                stalled: RwSignal::new(None),
-            },
+            ring,
             phone: Phone { here: RwSignal::new(true) },
             io: Io {
                 deployment: StoredValue::new(deployment),
@@ -390,9 +406,27 @@ impl Toolbar {
         });
     }
 
+    /// Answering or hanging up in the toolbar does the same to the browser phone's call that
+    /// carries the call's audio.
+    #[cfg(feature = "softphone")]
+    fn voice_follows(&self, intent: &Intent) {
+        let Some(voice) = self.voice else { return };
+        let (call_id, answered) = match intent {
+            Intent::Answer { call_id } => (call_id, true),
+            Intent::HangUp { call_id } | Intent::Reject { call_id, .. } => (call_id, false),
+            _ => return,
+        };
+        let caller = self.view.session.with_untracked(|s| s.call(call_id).map(|c| c.caller.clone()));
+        voice.follow_toolbar(call_id, &caller.unwrap_or_default(), answered);
+    }
+
     pub(crate) fn run(&self, effect: Effect, ticket: Option<Ticket>) {
         match effect {
-            Effect::Request(intent) => self.execute(intent, ticket.unwrap_or_else(|| self.next_ticket())),
+            Effect::Request(intent) => {
+                #[cfg(feature = "softphone")]
+                self.voice_follows(&intent);
+                self.execute(intent, ticket.unwrap_or_else(|| self.next_ticket()))
+            }
             Effect::Refused(intent, why) => {
                 self.tell(ticket.unwrap_or_default(), &intent, &Outcome::Refused(why));
             }

@@ -90,3 +90,30 @@ pub fn save_ring_volume(volume: f64) {
         let _ = st.set_item(VOLUME_KEY, &volume.to_string());
     }
 }
+
+#[cfg(feature = "softphone")]
+const VOICE_INSTANCE_KEY: &str = "agentbar.voice.instance";
+
+/// The browser phone's `+sip.instance` (RFC 5626): the same across reloads, so the registrar
+/// replaces this browser's binding instead of adding one per reload.
+#[cfg(feature = "softphone")]
+pub fn voice_instance_id() -> String {
+    if let Some(id) = storage().and_then(|st| st.get_item(VOICE_INSTANCE_KEY).ok().flatten()) {
+        if id.starts_with("urn:uuid:") && id.len() == 45 {
+            return id;
+        }
+    }
+    let hex: String = (0..32).map(|_| format!("{:x}", (js_sys::Math::random() * 16.0) as u8 & 15)).collect();
+    let id = format!(
+        "urn:uuid:{}-{}-4{}-a{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    );
+    if let Some(st) = storage() {
+        let _ = st.set_item(VOICE_INSTANCE_KEY, &id);
+    }
+    id
+}

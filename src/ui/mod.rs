@@ -10,6 +10,8 @@ mod reject_dialog;
 mod ring_alert;
 mod ringing_banner;
 mod sign_in;
+#[cfg(feature = "softphone")]
+mod softphone;
 mod state_bar;
 mod status;
 mod transfer_dialog;
@@ -193,9 +195,19 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
                        <HoldList/>
                        <CallDetailPanel/>
                    </Show>
+                   {voice_panel(toolbar)}
                </main>
                }
                }}
            </div>
        }
 }
+
+/// The browser phone, when the build has it and the deployment configures a SIP server.
+#[cfg(feature = "softphone")]
+fn voice_panel(toolbar: Toolbar) -> impl IntoView {
+    toolbar.voice.map(|voice| view! { <softphone::Softphone voice/> })
+}
+
+#[cfg(not(feature = "softphone"))]
+fn voice_panel(_: Toolbar) -> impl IntoView {}

@@ -85,8 +85,28 @@ pub fn RingAssurance() -> impl IntoView {
     let permission = ring.notify_permission;
     permission.set(notification_permission());
     let volume = RwSignal::new(crate::runtime::storage::ring_volume().unwrap_or(0.6_f64));
-    let ringing =
-        Memo::new(move |_| ui.session.with(|s| s.ringing().map(|c| (c.id.clone(), c.caller.clone()))));
+    // A gateway call and a browser-phone call ring the same way.
+    let voice_ringing = ring.voice_ringing;
+    let ringing = Memo::new(move |_| {
+        ui.session
+            .with(|s| s.ringing().map(|c| (c.id.clone(), c.caller.clone())))
+            .or_else(|| voice_ringing.get().map(|caller| (String::new(), caller)))
+    });
+    // The ringer device the agent chose (`AudioContext.setSinkId`, Chromium 110+).
+    let ringer = ring.ringer_sink;
+    Effect::new(move |_| {
+        let device = ringer.get();
+        sound.with_value(|s| {
+            if let Some(ctx) = &s.ctx {
+                let set = js_sys::Reflect::get(ctx, &"setSinkId".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                if let Some(set) = set {
+                    let _ = set.call1(ctx, &device.into());
+                }
+            }
+        });
+    });
     let announcement = RwSignal::new(String::new());
 
     let unlock = move || {
