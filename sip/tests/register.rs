@@ -228,3 +228,17 @@ fn configured_identity_appears_in_requests() {
     assert!(header(&again, "Authorization").contains(r#"username="agent-1001", realm="pbx.example.com""#));
     assert!(header(&again, "Authorization").contains(r#"uri="sip:registrar.example.com""#));
 }
+
+#[test]
+fn register_carries_the_configured_extra_headers_sanitised() {
+    let mut cfg = Config::new(AOR, PASSWORD);
+    cfg.register_headers =
+        vec![("X-Signature".into(), "c2lnbmVk\r\nInjected: yes".into()), ("Bad Name:".into(), "v".into())];
+    let mut h = Harness::with_config(cfg);
+    h.step(Input::Connected);
+    let reg = h.cmd(Command::Register).one_frame();
+    let m = Message::parse(&reg).unwrap();
+    assert_eq!(m.header("X-Signature"), Some("c2lnbmVkInjected: yes"));
+    assert!(m.header("Injected").is_none(), "no header smuggled through a value");
+    assert_eq!(m.header("BadName"), Some("v"));
+}

@@ -38,6 +38,24 @@ pub fn Softphone(voice: Voice) -> impl IntoView {
     let user = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let number = RwSignal::new(String::new());
+    // Call rows come and go; they must not subscribe to the long-lived state (see
+    // ARCHITECTURE "Reactive subscriptions"). Each row owns a signal for its counters, and this
+    // one long-lived effect feeds them.
+    let live = StoredValue::new_local(Vec::<(u32, RwSignal<CallStats>)>::new());
+    Effect::new(move |_| {
+        state.with(|s| {
+            live.with_value(|rows| {
+                for (id, stats) in rows {
+                    if let Some(c) = s.calls.iter().find(|c| c.id == *id) {
+                        let now = (c.packets_in, c.packets_out, c.first_audio_ms);
+                        if stats.get_untracked() != now {
+                            stats.set(now);
+                        }
+                    }
+                }
+            })
+        })
+    });
     let connected = move || !matches!(registration.get(), Registration::Off | Registration::Failed(_));
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -105,7 +123,7 @@ pub fn Softphone(voice: Voice) -> impl IntoView {
                 </form>
             </Show>
             <For each=move || calls.get() key=|c| (c.id, c.phase, c.held, c.remote_held, c.muted, c.problem) let:call>
-                <VoiceCallRow voice call/>
+                <VoiceCallRow voice call live/>
             </For>
             <div class="ab-voice__devices">
                 <label>{tr(Msg::VoiceMicrophone)}
@@ -137,8 +155,15 @@ pub fn Softphone(voice: Voice) -> impl IntoView {
     }
 }
 
+/// Packets in, packets out, answer-to-first-audio.
+type CallStats = (u64, u64, Option<u64>);
+
 #[component]
-fn VoiceCallRow(voice: Voice, call: VoiceCall) -> impl IntoView {
+fn VoiceCallRow(
+    voice: Voice,
+    call: VoiceCall,
+    live: StoredValue<Vec<(u32, RwSignal<CallStats>)>, LocalStorage>,
+) -> impl IntoView {
     let ui = use_view();
     let id = call.id;
     let phase = match call.phase {
@@ -148,18 +173,19 @@ fn VoiceCallRow(voice: Voice, call: VoiceCall) -> impl IntoView {
     };
     let talking = call.phase == VoicePhase::Talking;
     let (held, muted) = (call.held, call.muted);
-    // Counters change every second: read live, without rebuilding the row under a click.
-    let state = voice.state;
-    let stat = move |f: fn(&VoiceCall) -> String| {
-        state.with(|s| s.calls.iter().find(|c| c.id == id).map(f).unwrap_or_default())
-    };
+    // Counters change every second: updated in place, without rebuilding the row under a click.
+    let stats = RwSignal::new((call.packets_in, call.packets_out, call.first_audio_ms));
+    live.update_value(|rows| rows.push((id, stats)));
+    on_cleanup(move || {
+        live.try_update_value(|rows| rows.retain(|(_, s)| *s != stats));
+    });
     let keypad = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
     view! {
         <div class="ab-voice__call" data-testid="voice-call" data-call=id.to_string() data-phase=phase
             data-held=held.to_string() data-remote-held=call.remote_held.to_string() data-muted=muted.to_string()
-            data-packets-in=move || stat(|c| c.packets_in.to_string())
-            data-packets-out=move || stat(|c| c.packets_out.to_string())
-            data-first-audio-ms=move || stat(|c| c.first_audio_ms.map(|m| m.to_string()).unwrap_or_default())>
+            data-packets-in=move || stats.get().0.to_string()
+            data-packets-out=move || stats.get().1.to_string()
+            data-first-audio-ms=move || stats.get().2.map(|m| m.to_string()).unwrap_or_default()>
             <span class="ab-voice__remote" data-testid="voice-remote">{call.remote.clone()}</span>
             {call.remote_held.then(|| view! { <span class="ab-chip">{tr(Msg::VoiceHeld)}</span> })}
             {muted.then(|| view! { <span class="ab-chip ab-chip--warn" data-testid="voice-muted">{tr(Msg::Muted)}</span> })}

@@ -94,6 +94,9 @@ pub struct Config {
     pub secure: bool,
     /// Sent as User-Agent when not empty.
     pub user_agent: String,
+    /// Extra headers on every REGISTER (name, value): what a platform wants beside digest
+    /// credentials, e.g. a signed token (control characters are dropped).
+    pub register_headers: Vec<(String, String)>,
 }
 
 impl Config {
@@ -109,6 +112,7 @@ impl Config {
             outbound_proxy: String::new(),
             secure: true,
             user_agent: String::new(),
+            register_headers: Vec::new(),
         }
     }
 }
@@ -530,7 +534,7 @@ impl Local {
 
 /// Text from the app that goes into a header: no control characters (a CR or LF would end
 /// the header and let the text inject others).
-fn header_safe(s: &str) -> String {
+pub(super) fn header_safe(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 

@@ -204,6 +204,12 @@ impl Registration {
         extra.push_str("\r\nAllow: ");
         extra.push_str(super::ALLOW);
         extra.push_str("\r\nSupported: path, outbound\r\n");
+        for (name, value) in &me.cfg.register_headers {
+            let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            if !name.is_empty() {
+                msg::header(&mut extra, &name, &super::header_safe(value));
+            }
+        }
         if let Some(a) = &mut self.auth {
             extra.push_str(&a.line(me, &mut io.rng, Method::Register, &me.registrar, ""));
         }
