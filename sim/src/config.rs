@@ -51,13 +51,30 @@ impl Default for CccConfig {
 }
 
 /// Per-agent CCC identity overrides (defaults: `agent<workno>@<instance>`, `800<workno:05>`,
-/// the agent's phone).
+/// the agent's phone; GetLoginDetails' `Signature2`/`UserKey2` derived from the UserId, the
+/// extension and the AccessKey secret).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AgentCccConfig {
     pub user_id: Option<String>,
     pub extension: Option<String>,
     pub mobile: Option<String>,
+    /// GetLoginDetails `Signature2` (what the softphone registers with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature2: Option<String>,
+    /// GetLoginDetails `UserKey2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_key2: Option<String>,
+}
+
+/// One TURN access point of GetTurnServerList (field names as CCC spells them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TurnServer {
+    pub region: String,
+    pub name: String,
+    pub domain: String,
+    pub cidr: String,
 }
 
 /// One agent of the directory.
@@ -457,6 +474,15 @@ pub struct Knobs {
     /// with every leg RELEASED.
     pub ccc_poll_no_call: CccNoCall,
 
+    // --- CCC softphone details (GetLoginDetails, GetTurnServerList, GetTurnCredentials) ---
+    /// GetLoginDetails `SipServerUrl` (CCC: `host:port`, e.g. `sh-sip-ccc.aliyuncs.com:443`;
+    /// a `ws://` / `wss://` URL is passed as given, for a test's SIP rig).
+    pub ccc_sip_server_url: String,
+    /// GetLoginDetails `AgentServerUrl` (nothing serves it in the simulator).
+    pub ccc_agent_server_url: String,
+    /// GetTurnServerList: the access points (`Data` is this list as a JSON string).
+    pub ccc_turn_servers: Vec<TurnServer>,
+
     // --- demo (`--demo`) ---
     pub demo_agent: String,
     pub demo_interval_ms: u64,
@@ -521,6 +547,14 @@ impl Default for Knobs {
             ccc_response_channels: CccResponseChannels::All,
             ccc_response_snapshot: CccSnapshot::After,
             ccc_poll_no_call: CccNoCall::Null,
+            ccc_sip_server_url: "127.0.0.1:5060".into(),
+            ccc_agent_server_url: "sim-wss-ccc.invalid".into(),
+            ccc_turn_servers: vec![TurnServer {
+                region: "local".into(),
+                name: "sim-turn".into(),
+                domain: "127.0.0.1:3478".into(),
+                cidr: "127.0.0.1/32".into(),
+            }],
             demo_agent: "101".into(),
             demo_interval_ms: 30_000,
             demo_talk_ms: 20_000,
@@ -612,6 +646,54 @@ impl SimConfig {
 
     pub fn skill(&self, id: i64) -> Option<&SkillConfig> {
         self.skills.iter().find(|s| s.id == id)
+    }
+
+    /// CCC UserId of an agent: its override, else `agent<workno>@<instance>`.
+    pub fn ccc_user_id(&self, a: &AgentConfig) -> String {
+        a.ccc
+            .as_ref()
+            .and_then(|c| c.user_id.clone())
+            .unwrap_or_else(|| format!("agent{}@{}", a.workno, self.ccc.instance_id))
+    }
+
+    /// `POST /sim/ccc/user` and `--ccc-user`: `{userId, extension?, signature2?, userKey2?}`
+    /// sets a CCC user's softphone details (a string sets, `null` goes back to the default).
+    /// Returns the user's overrides.
+    pub fn patch_ccc_user(&mut self, v: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let obj = v.as_object().ok_or("expected a JSON object")?;
+        const KEYS: [&str; 4] = ["userId", "extension", "signature2", "userKey2"];
+        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(format!("unknown key `{k}`"));
+        }
+        let user_id = obj.get("userId").and_then(|u| u.as_str()).ok_or("userId is required (a string)")?;
+        let mut values = Vec::new();
+        for key in &KEYS[1..] {
+            match obj.get(*key) {
+                None => {}
+                Some(serde_json::Value::Null) => values.push((*key, None)),
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+                    values.push((*key, Some(s.clone())))
+                }
+                Some(_) => return Err(format!("{key} must be a non-empty string or null")),
+            }
+        }
+        let i = (0..self.agents.len())
+            .find(|i| self.ccc_user_id(&self.agents[*i]) == user_id)
+            .ok_or_else(|| format!("no CCC user {user_id}"))?;
+        let c = self.agents[i].ccc.get_or_insert_with(Default::default);
+        for (key, value) in values {
+            match key {
+                "extension" => c.extension = value,
+                "signature2" => c.signature2 = value,
+                _ => c.user_key2 = value,
+            }
+        }
+        Ok(serde_json::json!({
+            "userId": user_id,
+            "extension": c.extension,
+            "signature2": c.signature2,
+            "userKey2": c.user_key2,
+        }))
     }
 
     /// Caller number shown for outbound calls without an explicit caller.

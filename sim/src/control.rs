@@ -34,6 +34,7 @@ pub fn routes() -> Router<SharedApp> {
         .route("/sim/ccc/next", post(ccc_next))
         .route("/sim/ccc/channel", post(ccc_channel))
         .route("/sim/ccc/cdr", post(ccc_cdr))
+        .route("/sim/ccc/user", post(ccc_user))
         .route("/sim/{*rest}", axum::routing::any(unknown))
 }
 
@@ -318,6 +319,17 @@ async fn ccc_channel(State(app): State<SharedApp>, body: Bytes) -> Response {
 /// `POST /sim/ccc/cdr {contactId, set?, setNull?, remove?}`: changes over a call detail record.
 async fn ccc_cdr(State(app): State<SharedApp>, body: Bytes) -> Response {
     let result = body_json(&body).and_then(|v| app.lock().ccc_patch_cdr(&v));
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// `POST /sim/ccc/user {userId, extension?, signature2?, userKey2?}`: a CCC user's softphone
+/// details for GetLoginDetails (a string sets, `null` goes back to the default). The extension
+/// is the user's everywhere (answers, channel ids). Undone by `/sim/reset`.
+async fn ccc_user(State(app): State<SharedApp>, body: Bytes) -> Response {
+    let result = body_json(&body).and_then(|v| app.lock().cfg.patch_ccc_user(&v));
     match result {
         Ok(v) => Json(v).into_response(),
         Err(e) => bad(e),

@@ -18,6 +18,7 @@ fn seed_config(ids: &[(&str, &str, &str, &str)]) -> SimConfig {
             user_id: Some(user.to_string()),
             extension: Some(ext.to_string()),
             mobile: Some("1324730****".into()),
+            ..Default::default()
         });
         if !name.is_empty() {
             a.name = name.to_string();

@@ -75,6 +75,8 @@ impl Sim {
             "InitiateAttendedTransfer",
             "CompleteAttendedTransfer",
             "CancelAttendedTransfer",
+            "GetLoginDetails",
+            "GetTurnCredentials",
         ];
         if !user_actions.contains(&action) {
             return match action {
@@ -82,6 +84,7 @@ impl Sim {
                 "ListRealtimeAgentStates" => self.ccc_list_agent_states(p, now).map(Some),
                 "GetCallDetailRecord" => self.ccc_cdr(p, now).map(Some),
                 "UpdateSubscription" => self.ccc_update_subscription(p),
+                "GetTurnServerList" => Ok(Some(self.ccc_turn_servers())),
                 _ => Err(CccFail::new(
                     404,
                     "InvalidAction.NotFound",
@@ -97,6 +100,9 @@ impl Sim {
             "SignOutGroup" => self.ccc_sign_out(&workno, now, out),
             "ReadyForService" => self.ccc_ready(&workno, p, now, out),
             "TakeBreak" => self.ccc_take_break(&workno, p),
+            // Self only: the signed UserId is the caller (the bridge pins it to its agent).
+            "GetLoginDetails" => self.ccc_login_details(&workno).map(Some),
+            "GetTurnCredentials" => self.ccc_turn_credentials(&workno).map(Some),
             "PollUserStatus" => {
                 self.count(&workno).poll_user_status += 1;
                 Ok(self.ccc_poll(&workno, now))

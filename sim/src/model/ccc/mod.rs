@@ -16,6 +16,7 @@ mod errors;
 mod job;
 mod lists;
 mod location;
+mod softphone;
 mod sync;
 mod test_aids;
 mod transfer;
@@ -112,7 +113,7 @@ impl Sim {
             Err(_) => format!("8000{workno}"),
         });
         Some(Identity {
-            user_id: o.user_id.unwrap_or_else(|| format!("agent{workno}@{}", self.ccc_instance())),
+            user_id: self.cfg.ccc_user_id(a),
             extension,
             mobile: o.mobile.unwrap_or_else(|| a.phone.clone()),
             name: a.name.clone(),
