@@ -28,10 +28,13 @@ const TRANSFER: &[&str] = &["JobId", "DeviceId", "Transferee", "TransfereeType"]
 const PAGE: &[&str] = &["PageNumber", "PageSize"];
 
 /// The allowlist: exactly what the toolbar sends (`src/vendor/aliyun.rs` `plan`, `poll_call`,
-/// `detail_call`; `src/ui/ccc_io.rs` for the skill groups and the directory), each with the
-/// parameters it sends. Supervisor and admin actions, GetLoginDetails, ListUsers and
-/// ListBriefSkillGroups are absent. `takes_user_id` is from the `alibabacloud-ccc20200701`
-/// 2.35.0 request models; InstanceId is set on every action.
+/// `detail_call`; `src/ui/ccc_io.rs` for the skill groups and the directory;
+/// `src/runtime/ccc.rs` `ccc_voice` for the softphone details), each with the parameters it
+/// sends. Supervisor and admin actions, ListUsers and ListBriefSkillGroups are absent.
+/// GetLoginDetails (the SIP signature) and GetTurnCredentials are self only: their `UserId` is
+/// pinned to the session's agent like every other, and the answer filter drops signatures and
+/// keys of anyone else. `takes_user_id` is from the `alibabacloud-ccc20200701` 2.35.0 request
+/// models; InstanceId is set on every action.
 pub const ALLOWED_ACTIONS: &[ActionSpec] = &[
     // agent state
     a("SignInGroup", true, &["DeviceId", "SignedSkillGroupIdList"]),
@@ -58,6 +61,10 @@ pub const ALLOWED_ACTIONS: &[ActionSpec] = &[
     // sign-in skill groups and the transfer dialog's directory
     a("ListSkillGroups", false, PAGE),
     a("ListRealtimeAgentStates", false, PAGE),
+    // the browser phone's account: SIP server, extension and signature; TURN relays
+    a("GetLoginDetails", true, &[]),
+    a("GetTurnServerList", false, &[]),
+    a("GetTurnCredentials", true, &[]),
 ];
 
 pub fn lookup(action: &str) -> Option<ActionSpec> {
@@ -251,9 +258,39 @@ mod tests {
             build_params(spec, br#"{"JobId":"j","ChannelId":"c"}"#, "u@x", "x"),
             Err(ParamError::Unknown(_))
         ));
-        for gone in ["ListUsers", "ListBriefSkillGroups", "MonitorCall", "GetLoginDetails"] {
+        for gone in ["ListUsers", "ListBriefSkillGroups", "MonitorCall", "ListPrivilegesOfUser"] {
             assert!(lookup(gone).is_none(), "{gone}");
         }
+    }
+
+    #[test]
+    fn softphone_details_are_the_agents_own() {
+        for action in ["GetLoginDetails", "GetTurnCredentials"] {
+            let spec = lookup(action).unwrap();
+            let p = build_params(spec, b"{}", "u@x", "x").unwrap();
+            assert_eq!(
+                p,
+                [("InstanceId".to_string(), "x".to_string()), ("UserId".to_string(), "u@x".to_string())]
+            );
+            assert!(build_params(spec, br#"{"UserId":"u@x"}"#, "u@x", "x").is_ok());
+            assert!(matches!(
+                build_params(spec, br#"{"UserId":"v@x"}"#, "u@x", "x"),
+                Err(ParamError::Permission(_))
+            ));
+            assert!(matches!(
+                build_params(spec, br#"{"ChatDeviceId":"c"}"#, "u@x", "x"),
+                Err(ParamError::Unknown(_))
+            ));
+        }
+        let spec = lookup("GetTurnServerList").unwrap();
+        assert_eq!(
+            build_params(spec, b"", "u@x", "x").unwrap(),
+            [("InstanceId".to_string(), "x".to_string())]
+        );
+        assert!(matches!(
+            build_params(spec, br#"{"UserId":"v@x"}"#, "u@x", "x"),
+            Err(ParamError::Permission(_))
+        ));
     }
 
     #[test]

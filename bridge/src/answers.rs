@@ -1,6 +1,6 @@
 //! What the bridge does to CCC's answers before the browser sees them: it removes other
-//! agents' personal fields and CCC's access-denial details, and notes the call ids the agent
-//! was shown (so later requests may name only those).
+//! agents' personal fields and credentials and CCC's access-denial details, and notes the call
+//! ids the agent was shown (so later requests may name only those).
 
 use serde_json::Value;
 
@@ -10,11 +10,17 @@ use crate::store::IdKind;
 /// phone number and the party another agent is talking to.
 const PERSONAL: &[&str] = &["Mobile", "CounterParty"];
 
+/// A softphone's credentials (GetLoginDetails: the SIP registration signature over the user
+/// key, the chat login): only ever the agent's own. The bridge pins `UserId`, so CCC answers
+/// for the agent; should an answer still name someone else (or no one), they go.
+const CREDENTIALS: &[&str] =
+    &["Signature", "Signature2", "UserKey", "UserKey2", "ChatLoginToken", "ChatAppKey"];
+
 /// CCC's RAM diagnostics (which policy denied what): for the operator, not for the agent.
 const DIAGNOSTIC: &[&str] = &["AccessDeniedDetail"];
 
-/// The answer with `PERSONAL` fields removed from every object that does not belong to
-/// `user_id` (its `UserId` or `AgentId` says whose it is; no owner = someone else's), and
+/// The answer with `PERSONAL` and `CREDENTIALS` fields removed from every object that does not
+/// belong to `user_id` (its `UserId` or `AgentId` says whose it is; no owner = someone else's), and
 /// `DIAGNOSTIC` fields removed everywhere. `None`: nothing to remove, send the bytes as they
 /// came (so an answer is passed on byte for byte unless it carried one of these fields).
 pub fn filter(body: &[u8], user_id: &str) -> Option<Vec<u8>> {
@@ -35,7 +41,7 @@ fn scrub(value: &mut Value, user_id: &str) -> bool {
             }
             let owner = ["UserId", "AgentId"].iter().find_map(|k| map.get(*k).and_then(Value::as_str));
             if owner != Some(user_id) {
-                for k in PERSONAL {
+                for k in PERSONAL.iter().chain(CREDENTIALS) {
                     changed |= map.remove(*k).is_some();
                 }
             }
@@ -105,6 +111,27 @@ mod tests {
         assert_eq!(out["Data"]["List"][1], json!({"AgentId": "b@x", "State": "Talking"}));
         assert_eq!(out["Data"]["List"][2], json!({}));
         assert!(out.get("AccessDeniedDetail").is_none());
+    }
+
+    #[test]
+    fn credentials_only_for_the_agent_itself() {
+        let details = |user: &str| {
+            json!({"Code": "OK", "Data": {"UserId": user, "Extension": "1001", "SipServerUrl": "s:443",
+                "Signature": "S", "Signature2": "S2", "UserKey": "K", "UserKey2": "K2",
+                "ChatLoginToken": "T", "ChatAppKey": "A", "ChatUserId": ""}})
+            .to_string()
+        };
+        assert_eq!(filter(details("a@x").as_bytes(), "a@x"), None, "own: byte for byte");
+        let out: Value = serde_json::from_slice(&filter(details("b@x").as_bytes(), "a@x").unwrap()).unwrap();
+        assert_eq!(
+            out["Data"],
+            json!({"UserId": "b@x", "Extension": "1001", "SipServerUrl": "s:443", "ChatUserId": ""})
+        );
+        let no_owner = br#"{"Data":{"Signature2":"S2","Extension":"1001"}}"#;
+        let out: Value = serde_json::from_slice(&filter(no_owner, "a@x").unwrap()).unwrap();
+        assert_eq!(out["Data"], json!({"Extension": "1001"}));
+        // TURN credentials carry no owner and are not a softphone signature: they pass.
+        assert_eq!(filter(br#"{"Data":{"UserName":"u","Password":"p"}}"#, "a@x"), None);
     }
 
     #[test]

@@ -443,7 +443,7 @@ async fn refusals() {
     let cookie = logged_in(&bridge, "agent101").await;
 
     // not on the allowlist
-    for action in ["MonitorCall", "CreateUser", "GetLoginDetails", "signingroup", ""] {
+    for action in ["MonitorCall", "CreateUser", "getlogindetails", "signingroup", ""] {
         let r = bridge.api(&cookie, action, "{}").await;
         if action.is_empty() {
             assert_envelope(&r, 400, "MissingParameter.Action");
@@ -950,7 +950,7 @@ async fn allowlist_is_what_the_toolbar_sends() {
     show_call(&bridge, &up, &a, "agent101@ccc-demo", "job-A", &["ch-A"]).await;
     let before = up.seen().len();
     for action in
-        ["ListUsers", "ListBriefSkillGroups", "ListAgentStateLogs", "MonitorCall", "GetLoginDetails"]
+        ["ListUsers", "ListBriefSkillGroups", "ListAgentStateLogs", "MonitorCall", "ListPrivilegesOfUser"]
     {
         assert_envelope(&bridge.api(&a, action, "{}").await, 403, "Forbidden.Action");
     }
@@ -963,11 +963,91 @@ async fn allowlist_is_what_the_toolbar_sends() {
         ("ReleaseCall", r#"{"JobId":"job-A","ChannelId":"ch-A"}"#),
         ("ListRealtimeAgentStates", r#"{"PageNumber":1,"AgentIdList":"[\"agent102@ccc-demo\"]"}"#),
         ("PollUserStatus", r#"{"deviceid":"d"}"#),
+        ("GetLoginDetails", r#"{"ChatDeviceId":"c"}"#),
+        ("GetTurnServerList", r#"{"PageNumber":1}"#),
     ] {
         let r = bridge.api(&a, action, body).await;
         assert_envelope(&r, 403, "Forbidden.Parameter");
     }
     assert_eq!(up.seen().len(), before);
+}
+
+/// The softphone details (GetLoginDetails: SIP server, extension, signature; the TURN relays
+/// and credentials) are the agent's own: the bridge pins UserId, refuses another agent's, and
+/// drops a signature CCC would still give for someone else.
+#[tokio::test]
+async fn softphone_details_are_self_only() {
+    let up = start_upstream(AccessKey::new(KEY_ID, KEY_SECRET), false).await;
+    let bridge = start_bridge(settings(&up.base, password_auth()), None).await;
+    let a = logged_in(&bridge, "agent101").await;
+    let b = logged_in(&bridge, "agent102").await;
+    let details = |user: &str, ext: &str| {
+        format!(
+            r#"{{"Code":"OK","HttpStatusCode":200,"RequestId":"R","Data":{{"UserId":"{user}","Extension":"{ext}","SipServerUrl":"ws://127.0.0.1:22271","Signature":"S-{ext}","Signature2":"agent{ext}","UserKey":"K-{ext}","UserKey2":"K2-{ext}","ChatLoginToken":"","DeviceId":"ACC-1"}}}}"#
+        )
+    };
+    let names = |seen: &Seen| {
+        let mut n: Vec<String> = seen.params.iter().map(|(k, _)| k.clone()).collect();
+        n.sort();
+        n
+    };
+
+    // A without UserId: A's own, byte for byte.
+    up.set_reply(200, details("agent101@ccc-demo", "1001").as_bytes());
+    let r = bridge.api(&a, "GetLoginDetails", "{}").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, details("agent101@ccc-demo", "1001").as_bytes());
+    let seen = up.last();
+    seen.signature_ok.clone().unwrap();
+    assert_eq!(seen.header("x-acs-action"), Some("GetLoginDetails"));
+    assert_eq!(seen.param("UserId"), Some("agent101@ccc-demo"));
+    assert_eq!(names(&seen), ["InstanceId", "UserId"]);
+    // B gets B's: the UserId CCC sees is always the session's.
+    up.set_reply(200, details("agent102@ccc-demo", "1002").as_bytes());
+    assert_eq!(bridge.api(&b, "GetLoginDetails", "{}").await.status, 200);
+    assert_eq!(up.last().param("UserId"), Some("agent102@ccc-demo"));
+
+    // A naming B (any letter case) is refused before CCC; naming itself is fine.
+    let before = up.seen().len();
+    for body in [r#"{"UserId":"agent102@ccc-demo"}"#, r#"{"userId":"agent102@ccc-demo"}"#, r#"{"UserId":""}"#]
+    {
+        assert_envelope(&bridge.api(&a, "GetLoginDetails", body).await, 403, "Permission.User");
+        assert_envelope(&bridge.api(&a, "GetTurnCredentials", body).await, 403, "Permission.User");
+    }
+    assert_eq!(up.seen().len(), before, "another agent's details were asked of CCC");
+    up.set_reply(200, details("agent101@ccc-demo", "1001").as_bytes());
+    let r = bridge.api(&a, "GetLoginDetails", r#"{"UserId":"agent101@ccc-demo"}"#).await;
+    assert_eq!((r.status, up.last().param("UserId")), (200, Some("agent101@ccc-demo")));
+
+    // Should CCC still answer with B's details to A, B's signature and keys do not reach A.
+    up.set_reply(200, details("agent102@ccc-demo", "1002").as_bytes());
+    let r = bridge.api(&a, "GetLoginDetails", "{}").await;
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8_lossy(&r.body).to_string();
+    for secret in ["S-1002", "agent1002", "K-1002", "K2-1002"] {
+        assert!(!text.contains(secret), "{secret} reached agent101: {text}");
+    }
+    assert_eq!(r.json()["Data"]["Extension"], "1002");
+
+    // TURN: the relay list has no UserId; the credentials are the agent's.
+    let list = r#"{"Code":"OK","HttpStatusCode":200,"RequestId":"R","Data":"[{\"region\":\"local\",\"name\":\"sim-turn\",\"domain\":\"127.0.0.1:3478\",\"cidr\":\"\"}]"}"#;
+    up.set_reply(200, list.as_bytes());
+    let r = bridge.api(&a, "GetTurnServerList", "{}").await;
+    assert_eq!((r.status, r.body.as_slice()), (200, list.as_bytes()));
+    let seen = up.last();
+    assert_eq!((seen.param("UserId"), seen.param("InstanceId")), (None, Some(INSTANCE)));
+    assert_eq!(names(&seen), ["InstanceId"]);
+    assert_envelope(
+        &bridge.api(&a, "GetTurnServerList", r#"{"UserId":"agent102@ccc-demo"}"#).await,
+        403,
+        "Permission.User",
+    );
+    let creds =
+        r#"{"Code":"OK","HttpStatusCode":200,"RequestId":"R","Data":{"UserName":"u101","Password":"p101"}}"#;
+    up.set_reply(200, creds.as_bytes());
+    let r = bridge.api(&a, "GetTurnCredentials", "{}").await;
+    assert_eq!((r.status, r.body.as_slice()), (200, creds.as_bytes()));
+    assert_eq!(up.last().param("UserId"), Some("agent101@ccc-demo"));
 }
 
 /// Other agents' personal numbers and whom they talk to, and CCC's RAM denial details, never
