@@ -16,8 +16,8 @@ import { join } from 'node:path';
 const ROOT = new URL('..', import.meta.url).pathname;
 const VENDORS = ['huawei', 'aliyun'];
 // The browser phone (issue 16) is a build of its own per vendor, loaded only when
-// agentbar.json configures `softphone`; AGENTBAR_VOICE_VENDORS picks which (default: huawei).
-const VOICE = (process.env.AGENTBAR_VOICE_VENDORS ?? 'huawei').split(',').filter(Boolean);
+// agentbar.json configures `softphone`; AGENTBAR_VOICE_VENDORS picks which (default: both).
+const VOICE = (process.env.AGENTBAR_VOICE_VENDORS ?? 'huawei,aliyun').split(',').filter(Boolean);
 const VARIANTS = [
   ...VENDORS.map((v) => ({ name: v, features: v })),
   ...VOICE.map((v) => ({ name: `${v}-voice`, features: `${v},softphone` })),

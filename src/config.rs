@@ -75,6 +75,23 @@ pub struct Softphone {
     pub call_id_header: Option<String>,
     /// A pre-loaded Route, e.g. `<sip:edge.example.com;lr>`.
     pub outbound_proxy: String,
+    /// `"from": "ccc"`: the SIP server, extension and credentials come from CCC's
+    /// GetLoginDetails (and TURN from GetTurnServerList/GetTurnCredentials) at sign-in; `ws`
+    /// and `domain`, when given, override what those say.
+    pub from_ccc: bool,
+    /// Path of the WebSocket on CCC's `SipServerUrl` (INFERRED: not published; default `/`).
+    pub ws_path: String,
+    /// Where CCC's `Signature2` goes in SIP (INFERRED: not published): the digest password
+    /// (`"password"`, the default) or a REGISTER header (`"header:X-Name"`).
+    pub signature: SignaturePlacement,
+}
+
+/// Where a platform's SIP signature goes (see `Softphone::signature`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SignaturePlacement {
+    #[default]
+    Password,
+    Header(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,14 +104,26 @@ pub struct IceServer {
 impl Softphone {
     fn parse(v: &serde_json::Value) -> Result<Softphone, String> {
         let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).unwrap_or_default().to_string();
+        let from_ccc = text("from") == "ccc";
         let ws = text("ws");
-        if !(ws.starts_with("wss://") || ws.starts_with("ws://")) {
+        if !(ws.starts_with("wss://") || ws.starts_with("ws://") || (from_ccc && ws.is_empty())) {
             return Err("softphone.ws: not a ws:// or wss:// URL".into());
         }
         let domain = text("domain");
-        if domain.is_empty() || domain.contains(|c: char| c.is_whitespace() || c == '@' || c == '>') {
+        let bad_domain = domain.contains(|c: char| c.is_whitespace() || c == '@' || c == '>');
+        if bad_domain || (domain.is_empty() && !from_ccc) {
             return Err("softphone.domain: not a SIP domain".into());
         }
+        let signature = match text("signature") {
+            s if s.is_empty() || s == "password" => SignaturePlacement::Password,
+            s => match s
+                .strip_prefix("header:")
+                .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            {
+                Some(h) => SignaturePlacement::Header(h.to_string()),
+                None => return Err("softphone.signature: \"password\" or \"header:<Name>\"".into()),
+            },
+        };
         let mut ice_servers = Vec::new();
         for server in v.get("iceServers").and_then(|x| x.as_array()).into_iter().flatten() {
             let urls = match server.get("urls") {
@@ -118,6 +147,9 @@ impl Softphone {
             dtmf_info: text("dtmf") == "info",
             call_id_header: Some(text("callIdHeader")).filter(|h| !h.is_empty()),
             outbound_proxy: text("outboundProxy"),
+            from_ccc,
+            ws_path: Some(text("wsPath")).filter(|p| p.starts_with('/')).unwrap_or_else(|| "/".into()),
+            signature,
         })
     }
 
@@ -440,5 +472,15 @@ mod tests {
         assert_eq!(phone.ice_servers[1].username.as_deref(), Some("u"));
         assert!(Deployment::parse(r#"{"softphone": {"ws": "http://x", "domain": "d"}}"#).is_err());
         assert!(Deployment::parse(r#"{"softphone": {"ws": "wss://x", "domain": "a@b"}}"#).is_err());
+        let ccc =
+            Deployment::parse(r#"{"softphone": {"from": "ccc", "signature": "header:X-Sig"}}"#).unwrap();
+        let ccc = ccc.softphone.unwrap();
+        assert!(ccc.from_ccc && ccc.ws.is_empty() && ccc.ws_path == "/");
+        assert_eq!(ccc.signature, SignaturePlacement::Header("X-Sig".into()));
+        assert!(Deployment::parse(r#"{"softphone": {"from": "ccc", "signature": "header:X Y"}}"#).is_err());
+        assert!(
+            Deployment::parse(r#"{"softphone": {"domain": "d"}}"#).is_err(),
+            "a generic server needs its ws"
+        );
     }
 }

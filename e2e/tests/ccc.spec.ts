@@ -1,48 +1,13 @@
 // Alibaba Cloud CCC through the signing bridge (issue 5): the same components, the CCC dialect.
-import { test as base, expect, freePort, Sim } from './fixtures';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const ROOT = resolve(__dirname, '..', '..');
-const BRIDGE_BIN = process.env.BRIDGE_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-bridge');
-const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
+import { test as base, expect, freePort, bridgeProcess } from './fixtures';
 
 
-/** The bridge in demo mode, signing for the simulator and serving the toolbar same-origin. */
-class Bridge {
-  proc?: ChildProcess;
-  output = '';
-  constructor(readonly port: number, readonly sim: Sim) {}
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async start() {
-    this.proc = spawn(BRIDGE_BIN, ['--demo', '--port', String(this.port), '--endpoint', this.sim.url, '--static-dir', DIST], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc.stdout!.on('data', (d) => (this.output += d));
-    this.proc.stderr!.on('data', (d) => (this.output += d));
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await fetch(`${this.url}/ccc/session`)).status === 401) return;
-      } catch {
-        /* starting */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`bridge did not start:\n${this.output}`);
-  }
-  stop() {
-    this.proc?.kill('SIGKILL');
-  }
-}
-
-const test = base.extend<{ bridge: Bridge }>({
+const test = base.extend<{ bridge: ReturnType<typeof bridgeProcess> }>({
   bridge: async ({ sim }, use) => {
-    const bridge = new Bridge(await freePort(), sim);
+    const bridge = bridgeProcess(await freePort(), sim);
     await bridge.start();
     await use(bridge);
-    bridge.stop();
+    await bridge.stop();
   },
 });
 

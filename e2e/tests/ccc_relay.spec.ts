@@ -2,51 +2,21 @@
 // relay A; the toolbar streams from relay B; both relays share one Redis (a throwaway
 // redis-server on a free loopback port, started here). Real processes: simulator, bridge,
 // redis-server, two agentbar-relay.
-import { test as base, expect, freePort, type Sim } from './fixtures';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { test as base, expect, freePort, ServerProcess, bridgeProcess, type Sim } from './fixtures';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
-const BRIDGE_BIN = process.env.BRIDGE_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-bridge');
 const RELAY_BIN = process.env.RELAY_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-relay');
-const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
 // The relay's public demo webhook token (relay/src/config.rs DEMO_WEBHOOK_TOKEN).
 const WEBHOOK_TOKEN = 'agentbar-relay-demo-webhook';
-
-/** A child process that is up once `ready()` answers. */
-class Proc {
-  proc?: ChildProcess;
-  output = '';
-  constructor(readonly name: string, readonly bin: string, readonly args: string[], readonly ready: () => Promise<boolean>) {}
-  async start() {
-    this.proc = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout!.on('data', (d) => (this.output += d));
-    this.proc.stderr!.on('data', (d) => (this.output += d));
-    for (let i = 0; i < 200; i++) {
-      try {
-        if (await this.ready()) return;
-      } catch {
-        /* starting */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${this.name} did not start:\n${this.output}`);
-  }
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc!.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await exited;
-  }
-}
 
 function redis(port: number) {
   const dir = mkdtempSync(join(tmpdir(), 'agentbar-redis-'));
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
-  return new Proc('redis-server', 'redis-server', args, async () => {
+  return new ServerProcess('redis-server', 'redis-server', args, async () => {
     // PING in RESP over a plain socket.
     const net = await import('node:net');
     return new Promise<boolean>((ok) => {
@@ -60,15 +30,10 @@ function redis(port: number) {
   });
 }
 
-function bridge(port: number, sim: Sim) {
-  const args = ['--demo', '--port', String(port), '--endpoint', sim.url, '--static-dir', DIST];
-  return new Proc('bridge', BRIDGE_BIN, args, async () => (await fetch(`http://127.0.0.1:${port}/ccc/session`)).status === 401);
-}
-
 function relay(port: number, redisUrl: string, bridgeUrl: string) {
   const url = `http://127.0.0.1:${port}`;
   const args = ['--listen', `127.0.0.1:${port}`, '--redis', redisUrl, '--bridge', bridgeUrl, '--origin', bridgeUrl, '--public-url', url, '--demo'];
-  const p = new Proc(`relay :${port}`, RELAY_BIN, args, async () => (await fetch(`${url}/relay/health`)).ok);
+  const p = new ServerProcess(`relay :${port}`, RELAY_BIN, args, async () => (await fetch(`${url}/relay/health`)).ok);
   return Object.assign(p, { url, stats: async () => (await fetch(`${url}/relay/stats`)).json() });
 }
 
@@ -118,7 +83,7 @@ const test = base.extend<{ redisUrl: string }>({
 test.use({ bypassCSP: true });
 
 test('CCC on the relay: webhook to relay A, stream from relay B on one Redis; ring → banner with no PollUserStatus; relay B killed mid-call loses nothing', async ({ page, sim, redisUrl }) => {
-  const br = bridge(await freePort(), sim);
+  const br = bridgeProcess(await freePort(), sim);
   await br.start();
   const bridgeUrl = `http://127.0.0.1:${br.args[2]}`;
   const a = relay(await freePort(), redisUrl, bridgeUrl);

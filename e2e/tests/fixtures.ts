@@ -9,6 +9,43 @@ const ROOT = resolve(__dirname, '..', '..');
 const SIM_BIN = process.env.SIM_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-sim');
 const DIST = process.env.AGENTBAR_DIST ?? resolve(ROOT, 'dist');
 
+const BRIDGE_BIN = process.env.BRIDGE_BIN ?? resolve(ROOT, 'target', 'debug', 'agentbar-bridge');
+
+/** A server child process (bridge, relay, redis…) that is up once `ready()` answers. */
+export class ServerProcess {
+  proc?: ChildProcess;
+  output = '';
+  constructor(readonly name: string, readonly bin: string, readonly args: string[], readonly ready: () => Promise<boolean>) {}
+  async start() {
+    this.proc = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout!.on('data', (d) => (this.output += d));
+    this.proc.stderr!.on('data', (d) => (this.output += d));
+    for (let i = 0; i < 200; i++) {
+      try {
+        if (await this.ready()) return;
+      } catch {
+        /* starting */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.name} did not start:\n${this.output}`);
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc!.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** The CCC bridge in demo mode, signing for the simulator and serving the toolbar same-origin. */
+export function bridgeProcess(port: number, sim: Sim) {
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['--demo', '--port', String(port), '--endpoint', sim.url, '--static-dir', DIST];
+  const p = new ServerProcess('bridge', BRIDGE_BIN, args, async () => (await fetch(`${url}/ccc/session`)).status === 401);
+  return Object.assign(p, { url });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();

@@ -1,44 +1,15 @@
 // Issue 15: the CC-Gateway in push mode, events relayed to the toolbar over SSE. The relay is
 // the real agentbar-relay process (in-process backlog), the gateway the simulator.
-import { test, expect, freePort, type Sim } from './fixtures';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { test, expect, freePort, ServerProcess, type Sim } from './fixtures';
 import { resolve } from 'node:path';
 
 const RELAY_BIN = process.env.RELAY_BIN ?? resolve(__dirname, '..', '..', 'target', 'debug', 'agentbar-relay');
 
-class Relay {
-  proc?: ChildProcess;
-  output = '';
-  constructor(readonly port: number, readonly sim: Sim) {}
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async start() {
-    this.proc = spawn(RELAY_BIN, [
-      '--listen', `127.0.0.1:${this.port}`,
-      '--gateway', `${this.sim.url}/agentgateway/resource`,
-      '--public-url', this.url,
-      '--origin', this.sim.url,
-      '--demo',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout!.on('data', (d) => (this.output += d));
-    this.proc.stderr!.on('data', (d) => (this.output += d));
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await fetch(`${this.url}/relay/health`)).ok) return;
-      } catch {
-        /* not up yet */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`relay did not start:\n${this.output}`);
-  }
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc!.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await exited;
-  }
+/** The relay with its in-process backlog, for the simulator's CC-Gateway. */
+function relayProcess(port: number, sim: Sim) {
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['--listen', `127.0.0.1:${port}`, '--gateway', `${sim.url}/agentgateway/resource`, '--public-url', url, '--origin', sim.url, '--demo'];
+  return Object.assign(new ServerProcess('relay', RELAY_BIN, args, async () => (await fetch(`${url}/relay/health`)).ok), { url });
 }
 
 // The relay is on another origin here; a deployment adds it to the CSP's connect-src (or serves
@@ -46,7 +17,7 @@ class Relay {
 test.use({ bypassCSP: true });
 
 test('push mode: a ring reaches the banner with no long-poll, and a relay restart mid-call loses nothing on screen', async ({ toolbar, sim, page }) => {
-  const relay = new Relay(await freePort(), sim);
+  const relay = relayProcess(await freePort(), sim);
   await relay.start();
   try {
     await page.route('**/agentbar.json', (route) =>

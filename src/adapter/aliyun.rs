@@ -504,8 +504,117 @@ pub fn absorb(st: &mut CccState, data: &Value, answer: Answer) -> Vec<Event> {
     events
 }
 
+/// The browser phone's account from what CCC says about the agent's softphone: the `Data` of
+/// GetLoginDetails (`Extension`, `SipServerUrl`, `Signature2`), GetTurnServerList (a string
+/// holding a JSON array of `{domain}`: decoded twice) and GetTurnCredentials
+/// (`{UserName, Password}`). How CCC wants them in SIP is not published: the WebSocket is
+/// `wss://<SipServerUrl><wsPath>`, the AOR's domain the server's host, and the signature the
+/// digest password or a REGISTER header, each overridable in agentbar.json (INFERRED).
+pub fn voice_account(
+    details: &Value,
+    turn_list: &Value,
+    turn_creds: &Value,
+    cfg: &crate::config::Softphone,
+) -> Result<crate::core::voice::VoiceAccount, String> {
+    use crate::config::{IceServer, SignaturePlacement};
+    use crate::protocol::lenient::value_string;
+    let field = |k: &str| details.get(k).map(value_string).unwrap_or_default();
+    let extension = field("Extension");
+    if extension.is_empty() {
+        return Err("GetLoginDetails: no Extension".into());
+    }
+    let server = field("SipServerUrl");
+    let ws = if !cfg.ws.is_empty() {
+        cfg.ws.clone()
+    } else if server.starts_with("ws://") || server.starts_with("wss://") {
+        server.clone()
+    } else if !server.is_empty() {
+        format!("wss://{}{}", server.trim_end_matches('/'), cfg.ws_path)
+    } else {
+        return Err("GetLoginDetails: no SipServerUrl".into());
+    };
+    let host = server.split("://").last().unwrap_or_default();
+    let host = host.split(['/', ':']).next().unwrap_or_default().to_string();
+    let domain = if cfg.domain.is_empty() { host } else { cfg.domain.clone() };
+    if domain.is_empty() {
+        return Err("GetLoginDetails: no SIP domain".into());
+    }
+    let signature = Some(field("Signature2")).filter(|s| !s.is_empty()).unwrap_or_else(|| field("Signature"));
+    if signature.is_empty() {
+        return Err("GetLoginDetails: no Signature".into());
+    }
+    let (password, register_headers) = match &cfg.signature {
+        SignaturePlacement::Password => (signature, vec![]),
+        SignaturePlacement::Header(name) => (String::new(), vec![(name.clone(), signature)]),
+    };
+    // `Data` is a string holding the JSON array; a gateway that sends the array itself is fine too.
+    let list = match turn_list {
+        Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let (user, credential) = (
+        turn_creds.get("UserName").map(value_string).unwrap_or_default(),
+        turn_creds.get("Password").map(value_string).unwrap_or_default(),
+    );
+    let mut ice_servers = cfg.ice_servers.clone();
+    if !user.is_empty() {
+        let urls: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("domain").and_then(Value::as_str))
+            .filter(|d| !d.is_empty() && !d.contains(|c: char| c.is_whitespace() || c == '?'))
+            .map(|d| format!("turn:{d}"))
+            .collect();
+        if !urls.is_empty() {
+            ice_servers.push(IceServer { urls, username: Some(user), credential: Some(credential) });
+        }
+    }
+    Ok(crate::core::voice::VoiceAccount { ws, domain, extension, password, register_headers, ice_servers })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_softphone_account_comes_from_get_login_details_and_the_turn_relays() {
+        use crate::config::{SignaturePlacement, Softphone};
+        let details = json!({"UserId": "agent101@ccc-demo", "Extension": 8001, "DeviceId": "ACC-1",
+            "SipServerUrl": "sh-sip-ccc.aliyuncs.com:443", "AgentServerUrl": "sh-wss-ccc.aliyuncs.com",
+            "Signature": "old", "Signature2": "sig2", "UserKey2": "k2"});
+        let turn = json!("[{\"region\":\"hangzhou\",\"name\":\"hz\",\"domain\":\"turn-hz-ecs.ccc.aliyuncs.com\",\"cidr\":\"\"}]");
+        let creds = json!({"UserName": "u1", "Password": "p1"});
+        let cfg = Softphone { from_ccc: true, ws_path: "/".into(), ..Default::default() };
+        let a = voice_account(&details, &turn, &creds, &cfg).unwrap();
+        assert_eq!(a.ws, "wss://sh-sip-ccc.aliyuncs.com:443/");
+        assert_eq!(
+            (a.domain.as_str(), a.extension.as_str(), a.password.as_str()),
+            ("sh-sip-ccc.aliyuncs.com", "8001", "sig2")
+        );
+        assert_eq!(a.ice_servers[0].urls, vec!["turn:turn-hz-ecs.ccc.aliyuncs.com".to_string()]);
+        assert_eq!(a.ice_servers[0].username.as_deref(), Some("u1"));
+        // Overrides: the rig's WebSocket and domain, the signature as a header.
+        let cfg = Softphone {
+            from_ccc: true,
+            ws: "ws://127.0.0.1:5066".into(),
+            domain: "agentbar.test".into(),
+            signature: SignaturePlacement::Header("X-Signature".into()),
+            ..Default::default()
+        };
+        let a = voice_account(&details, &Value::Null, &Value::Null, &cfg).unwrap();
+        assert_eq!(
+            (a.ws.as_str(), a.domain.as_str(), a.password.as_str()),
+            ("ws://127.0.0.1:5066", "agentbar.test", "")
+        );
+        assert_eq!(a.register_headers, vec![("X-Signature".to_string(), "sig2".to_string())]);
+        assert!(a.ice_servers.is_empty(), "no TURN credentials, no TURN server");
+        assert!(voice_account(&json!({"SipServerUrl": "x"}), &Value::Null, &Value::Null, &cfg).is_err());
+        assert!(
+            voice_account(&json!({"Extension": "1", "SipServerUrl": "x"}), &Value::Null, &Value::Null, &cfg)
+                .is_err(),
+            "no signature"
+        );
+    }
+
     use super::*;
 
     fn ctx(user_state: &str, call: Value) -> Contexts {

@@ -168,6 +168,18 @@ impl Watchdog {
     }
 }
 
+/// Where and as whom the browser phone registers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoiceAccount {
+    pub ws: String,
+    pub domain: String,
+    pub extension: String,
+    pub password: String,
+    /// Extra REGISTER headers (a platform's signature).
+    pub register_headers: Vec<(String, String)>,
+    pub ice_servers: Vec<crate::config::IceServer>,
+}
+
 /// A SIP call that rings, as the toolbar sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SipOffer<'a> {

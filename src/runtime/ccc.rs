@@ -52,6 +52,10 @@ impl Toolbar {
             let result = this.ccc_run(&client, &intent).await;
             if matches!(intent, Intent::SignOut | Intent::SignOutLeavingCalls) && result.is_ok() {
                 client.logout().await;
+                #[cfg(feature = "softphone")]
+                if let Some(voice) = this.voice.filter(|v| v.automatic()) {
+                    voice.disconnect();
+                }
             }
             if let (Intent::SignIn { agent_id, auto_enter_idle, .. }, Ok(_)) = (&intent, &result) {
                 let device_id = this.io.ccc.with_value(|st| st.device_id.clone());
@@ -77,6 +81,9 @@ impl Toolbar {
                 groups = self.ccc_skill_groups(client).await;
             }
             let device_id = format!("agentbar-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+            // A browser phone on CCC: its device is the one CCC rings; register it first.
+            #[cfg(feature = "softphone")]
+            let device_id = self.ccc_voice(client).await.unwrap_or(device_id);
             self.io.ccc.update_value(|st| {
                 st.device_id = device_id;
                 st.skill_groups = groups;
@@ -114,6 +121,33 @@ impl Toolbar {
         for event in events {
             self.apply(Input::Event(event));
         }
+    }
+
+    /// GetLoginDetails (the bridge pins it to this agent), the TURN relays, then the browser
+    /// phone registers. Returns CCC's DeviceId for the softphone, for SignInGroup.
+    #[cfg(feature = "softphone")]
+    async fn ccc_voice(&self, client: &CccClient) -> Option<String> {
+        let voice = self.voice.filter(|v| v.automatic())?;
+        let cfg = self.io.deployment.with_value(|d| d.softphone.clone())?;
+        let ask = |action: &'static str| CccCall { action, params: json!({}) };
+        let details = match client.call(&ask("GetLoginDetails")).await {
+            Ok(env) => env.data,
+            Err(e) => {
+                voice.account_failed(format!("GetLoginDetails {} {}", e.code, e.message));
+                return None;
+            }
+        };
+        // TURN is best effort: without it, calls still work where UDP is open.
+        let turn = client.call(&ask("GetTurnServerList")).await.map(|e| e.data).unwrap_or_default();
+        let creds = match turn.is_null() {
+            true => Value::Null,
+            false => client.call(&ask("GetTurnCredentials")).await.map(|e| e.data).unwrap_or_default(),
+        };
+        match ccc::voice_account(&details, &turn, &creds, &cfg) {
+            Ok(account) => voice.connect_account(account),
+            Err(why) => voice.account_failed(why),
+        }
+        Some(text(&details, &["DeviceId"])).filter(|d| !d.is_empty())
     }
 
     pub(crate) async fn ccc_skill_groups(&self, client: &CccClient) -> Vec<String> {

@@ -6,7 +6,9 @@
 use super::log::warn;
 use super::{now_ms, Ring};
 use crate::config::Softphone;
-use crate::core::voice::{sip_call_for, IceState, MediaProblem, MediaSample, SipOffer, Watchdog};
+use crate::core::voice::{
+    sip_call_for, IceState, MediaProblem, MediaSample, SipOffer, VoiceAccount, Watchdog,
+};
 use crate::i18n::Msg;
 use agentbar_sip::{CallId, Command, Config, EndedBy, Event, Input, Output, Reoffer, TimerId, UserAgent};
 use gloo_timers::callback::{Interval, Timeout};
@@ -205,15 +207,49 @@ impl Voice {
 
     // ------------------------------------------------------------------ registration
 
-    /// Registers `extension` with `password` (kept only inside the user agent, in memory).
+    /// Whether the account comes from the vendor at sign-in (no extension typed).
+    pub fn automatic(&self) -> bool {
+        self.inner.try_with_value(|i| i.cfg.from_ccc).unwrap_or(false)
+    }
+
+    /// The vendor could not say what the softphone is: the agent reads why.
+    pub fn account_failed(&self, detail: String) {
+        self.state.update(|s| s.registration = Registration::Failed(0));
+        self.notice(Msg::VoiceRegisterFailed, Some(detail));
+    }
+
+    /// Registers `extension` with `password` (kept only inside the user agent, in memory) on
+    /// the deployment's SIP server.
     pub fn connect(&self, extension: &str, password: &str) {
-        let extension = extension.trim();
+        let Some(account) = self.inner.try_with_value(|i| VoiceAccount {
+            ws: i.cfg.ws.clone(),
+            domain: i.cfg.domain.clone(),
+            extension: extension.trim().to_string(),
+            password: password.to_string(),
+            register_headers: vec![],
+            ice_servers: i.cfg.ice_servers.clone(),
+        }) else {
+            return;
+        };
+        self.connect_account(account);
+    }
+
+    /// Registers with an account the vendor gave (CCC's GetLoginDetails) or the agent typed.
+    pub fn connect_account(&self, account: VoiceAccount) {
+        let extension = account.extension.trim();
         if extension.is_empty() {
             return;
         }
+        if self.inner.try_with_value(|i| i.ua.is_some()).unwrap_or(false) {
+            self.disconnect();
+        }
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64 ^ now_ms();
         let made = self.inner.try_update_value(|i| {
-            let mut cfg = Config::new(&format!("sip:{extension}@{}", i.cfg.domain), password);
+            i.cfg.ws = account.ws.clone();
+            i.cfg.domain = account.domain.clone();
+            i.cfg.ice_servers = account.ice_servers.clone();
+            let mut cfg = Config::new(&format!("sip:{extension}@{}", i.cfg.domain), &account.password);
+            cfg.register_headers = account.register_headers.clone();
             cfg.secure = i.cfg.ws.starts_with("wss:");
             cfg.outbound_proxy = i.cfg.outbound_proxy.clone();
             cfg.user_agent = "agentbar".into();

@@ -56,7 +56,10 @@ pub fn Softphone(voice: Voice) -> impl IntoView {
             })
         })
     });
-    let connected = move || !matches!(registration.get(), Registration::Off | Registration::Failed(_));
+    // On CCC the account comes with the agent's sign-in: nothing to type.
+    let automatic = voice.automatic();
+    let connected =
+        move || automatic || !matches!(registration.get(), Registration::Off | Registration::Failed(_));
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         voice.connect(&user.get_untracked(), &password.get_untracked());
@@ -96,11 +99,11 @@ pub fn Softphone(voice: Voice) -> impl IntoView {
                     {detail.map(|d| view! { <span class="ab-code">" (" {d} ")"</span> })}
                 </p>
             })}
-            <Show when=move || !connected() fallback=move || view! {
+            <Show when=move || !connected() fallback=move || (!automatic).then(|| view! {
                 <button type="button" class="ab-btn ab-btn--quiet" data-testid="voice-disconnect" on:click=move |_| voice.disconnect()>
                     {tr(Msg::VoiceDisconnect)}
                 </button>
-            }>
+            })>
                 <form class="ab-voice__signin" on:submit=connect>
                     <label>{tr(Msg::VoiceUser)}
                         <input data-testid="voice-user" autocomplete="username" required
