@@ -13,8 +13,9 @@
 //! every answer and event is delivered and one reconcile: (3) the toolbar's calls (ids and
 //! phases) and agent state equal the gateway's.
 //!
-//! `PROPTEST_CASES` sets the number of cases (default 64); the seed of a failing case is
-//! printed by proptest and kept in `proptest-regressions/`.
+//! `PROPTEST_CASES` sets the number of cases (default 64). Each run prints its seed, and
+//! `CONVERGENCE_SEED` replays it; no regression file is kept (CI's clone is thrown away, so a
+//! failing seed goes into a host test in `tests/trust_sequences.rs` instead).
 
 use agentbar::adapter::huawei::{self as hw, guid_from_header, Decoded};
 use agentbar::adapter::HttpRequest;

@@ -3,7 +3,7 @@
 // recording what it hears) runs for this file; Chromium's fake microphone plays 660 Hz. The
 // toolbar is the release voice build, served by the simulator, with agentbar.json naming the
 // rig's WebSocket. Nothing here is mocked: the tones are measured at both ends.
-import { test, expect, Sim, freePort } from './fixtures';
+import { test, expect, Sim, freePort, bridgeProcess } from './fixtures';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -262,5 +262,59 @@ test('a microphone the browser refuses gives a clear message, not a silent call'
     await context.close();
   } finally {
     await denying.close();
+  }
+});
+
+test('CCC: the SIP account comes from GetLoginDetails through the bridge at sign-in; sign-out ends the registration', async () => {
+  // The simulator's GetLoginDetails names the rig as the SIP server and 1001's password as the
+  // signature; the toolbar asks for it (and the TURN list) at CCC sign-in, never the agent.
+  await sim.control('config', { cccSipServerUrl: info.ws_url, cccTurnServers: [] });
+  await sim.control('ccc/user', { userId: 'agent101@ccc-demo', extension: '1001', signature2: info.users['1001'].password });
+  const bridge = bridgeProcess(await freePort(), sim);
+  await bridge.start();
+  const context = await browser.newContext({ bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => {
+      throw new Error(`page error: ${e.message}`);
+    });
+    await page.route('**/agentbar.json', (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({ gateways: [''], vendor: 'aliyun', softphone: { from: 'ccc', domain: info.domain } }),
+      }),
+    );
+    await page.goto(`${bridge.url}/?lang=en`);
+    await page.getByTestId('signin-agent').fill('agent101');
+    await page.getByTestId('signin-password').fill('agent123');
+    await page.getByTestId('signin-submit').click();
+    await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('voice-status')).toHaveAttribute('data-state', 'registered');
+    // Nothing to type: the account came from CCC.
+    await expect(page.getByTestId('voice-password')).toHaveCount(0);
+
+    customer.mark();
+    await customer.command('dial', `sip:1001@${info.domain}`);
+    const call = page.getByTestId('voice-call');
+    await expect(call).toHaveAttribute('data-phase', 'ringing');
+    await page.getByTestId('voice-answer').click();
+    await customer.waitEvent('CALL_ESTABLISHED', { timeout: 10000 });
+    await expect(call).toHaveAttribute('data-phase', 'talking');
+    const hz = await heardHz(page);
+    expect(Math.abs(hz - 440), `the agent hears ${hz} Hz`).toBeLessThan(15);
+    await page.getByTestId('voice-hangup').click();
+    await customer.waitEvent('CALL_CLOSED', { timeout: 5000 });
+
+    const actions = ((await sim.requests()) as any[]).map((r) => r.action).filter(Boolean);
+    for (const a of ['GetLoginDetails', 'GetTurnServerList', 'GetTurnCredentials']) expect(actions).toContain(a);
+    expect(actions.indexOf('GetLoginDetails')).toBeLessThan(actions.indexOf('SignInGroup'));
+
+    await page.getByTestId('signout').click();
+    await expect(page.getByTestId('signin-submit')).toBeVisible();
+    await expect(page.getByTestId('voice-status')).toHaveAttribute('data-state', 'off');
+  } finally {
+    await context.close();
+    await bridge.stop();
+    await sim.control('reset', {});
   }
 });
