@@ -353,6 +353,22 @@ async function attacks(SIM, BRIDGE, bridgeProc) {
         `own Mobile ${own && 'Mobile' in own ? 'kept' : 'missing'}`,
       r.status === 200 && others.length > 0 && leaked.length === 0 && own && 'Mobile' in own);
   }
+  // another agent's SIP credentials (the browser phone's GetLoginDetails / GetTurnCredentials)
+  {
+    const since = await lastSeq();
+    const other = await api(a101, 'GetLoginDetails', { UserId: 'agent102@ccc-demo' });
+    const turn = await api(a101, 'GetTurnCredentials', { UserId: 'agent102@ccc-demo' });
+    const reached = await cccSince(since);
+    const own = await api(a101, 'GetLoginDetails', {});
+    const ownUser = own.json?.Data?.UserId ?? own.json?.Data?.AgentId;
+    const hasSignature = Boolean(own.json?.Data?.Signature2 || own.json?.Data?.Signature);
+    row("another agent's SIP credentials (GetLoginDetails, GetTurnCredentials with agent102's UserId)",
+      '403 Permission.User ×2, nothing to CCC; own details still answered',
+      `GetLoginDetails ${describe(other)}, GetTurnCredentials ${describe(turn)}; ${reached.length} CCC requests; ` +
+        `own: ${describe(own)} for ${ownUser ?? '?'}, signature ${hasSignature ? 'present' : 'missing'}`,
+      other.status === 403 && other.json?.Code === 'Permission.User' && turn.status === 403 &&
+        reached.length === 0 && own.status === 200 && hasSignature);
+  }
   // actions the toolbar never sends
   {
     const since = await lastSeq();

@@ -59,9 +59,15 @@ const named = (v) => (v === 'ccc' ? 'aliyun' : v);
 const asked = new URLSearchParams(location.search).get('vendor');
 let d = {};
 try {
-  d = await (await fetch('/agentbar.json', { cache: 'no-cache' })).json();
+  const r = await fetch('/agentbar.json', { cache: 'no-cache' });
+  if (r.ok) {
+    const text = await r.text();
+    // The toolbar reads the same file: hand it the text rather than fetch it a second time.
+    globalThis.agentbarDeploymentText = text;
+    d = JSON.parse(text);
+  }
 } catch {
-  /* no deployment file: the defaults */
+  /* no deployment file, or not JSON: the defaults here, and the toolbar says why */
 }
 let vendor = named(asked ?? d.vendor);
 if (!builds[vendor]) vendor = 'huawei';

@@ -54,7 +54,13 @@ test('the browser phone build loads only where agentbar.json configures a softph
     }),
   );
   const seen = wasmFetches(page);
+  let deploymentReads = 0;
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/agentbar.json') deploymentReads += 1;
+  });
   await page.goto(`${sim.url}/?lang=en`);
   await expect(page.getByTestId('voice-panel')).toBeVisible();
   expect(seen.sort()).toEqual([builds['huawei-voice'].js, builds['huawei-voice'].wasm].sort());
+  // The boot script read the file to pick the wasm and handed it on: one request, not two.
+  expect(deploymentReads).toBe(1);
 });

@@ -233,8 +233,29 @@ test('after sign-out, a new host page replaying from seq 0 sees no earlier calle
   await bar.getByTestId('answer').click();
   await sim.control('customer-hangup', { callid });
   await expect(bar.getByTestId('call-panel')).toBeHidden();
+  // Nothing of the session outlives it in the toolbar's storage: no stored session or
+  // picture, and no value naming the caller (the host journal is gone too).
+  const leftovers = async () => {
+    const toolbar = page.frames().filter((f) => f.url().startsWith(sim.url));
+    expect(toolbar.length).toBeGreaterThan(0);
+    const found = await Promise.all(
+      toolbar.map((f) =>
+        f
+          .evaluate((caller) => {
+            const keys = Object.keys(localStorage);
+            return keys.filter((k) => k.startsWith('agentbar.session') || (localStorage.getItem(k) ?? '').includes(caller));
+          }, '13855550001')
+          .catch(() => [] as string[]),
+      ),
+    );
+    return found.flat();
+  };
+  // While signed in the session is stored (the check below can see it)…
+  expect((await leftovers()).length).toBeGreaterThan(0);
   await bar.getByTestId('signout').click();
   await expect(bar.getByTestId('signin-form')).toBeVisible();
+  // …and after sign-out nothing of it is left.
+  await expect.poll(leftovers).toEqual([]);
   await page.close();
 
   // Another CRM page in the same browser asks for everything since seq 0.

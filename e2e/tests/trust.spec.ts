@@ -71,6 +71,51 @@ test('a transfer dialog left open when the customer hangs up closes, and does no
   await expect(toolbar.id('transfer-dialog')).toBeHidden();
 });
 
+test('the consult picker and the keypad belong to their call: closed when the customer hangs up, not reopened on the next call', async ({ toolbar, sim }) => {
+  await ready(toolbar);
+  const first = await talking(toolbar, sim);
+  await toolbar.id('consult-open').click();
+  await expect(toolbar.id('consult-picker')).toBeVisible();
+  await toolbar.id('consult-target').fill('102');
+  await sim.control('customer-hangup', { callid: first });
+  await expect(toolbar.id('call-panel')).toBeHidden();
+  await expect(toolbar.id('consult-picker')).toBeHidden();
+  await toolbar.expectState('ready');
+
+  const second = await talking(toolbar, sim, '13800000014');
+  await expect(toolbar.id('call-party')).toHaveText('13800000014');
+  await expect(toolbar.id('consult-picker')).toBeHidden();
+  await toolbar.id('keypad-open').click();
+  await expect(toolbar.id('keypad')).toBeVisible();
+  await sim.control('customer-hangup', { callid: second });
+  await expect(toolbar.id('keypad')).toBeHidden();
+  await toolbar.expectState('ready');
+  await talking(toolbar, sim, '13800000015');
+  await expect(toolbar.id('call-party')).toHaveText('13800000015');
+  await expect(toolbar.id('keypad')).toBeHidden();
+  await expect(toolbar.id('consult-picker')).toBeHidden();
+});
+
+test('a slow hold shows its button as pending, and a second click or Alt+D sends nothing more', async ({ toolbar, sim }) => {
+  await ready(toolbar);
+  await talking(toolbar, sim);
+  // Hold the request in the browser until the test lets it go (the simulator would carry it
+  // out at once, and its event would end the pending state before anyone could look).
+  let release = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  await toolbar.page.route(/\/voicecall\/[^/]+\/hold$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await toolbar.id('hold').click();
+  await expect(toolbar.id('hold')).toHaveAttribute('aria-busy', 'true');
+  await toolbar.id('hold').click({ force: true });
+  await toolbar.page.keyboard.press('Alt+D');
+  release();
+  await expect(toolbar.id('hold-item')).toHaveCount(1);
+  expect((await requests(sim, '/hold')).filter((r) => r.path.endsWith('/hold'))).toHaveLength(1);
+});
+
 test('what the agent typed in the transfer dialog, and the focus, survive a second ring and a mute', async ({ toolbar, sim }) => {
   await ready(toolbar);
   await talking(toolbar, sim);

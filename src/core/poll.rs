@@ -98,6 +98,47 @@ impl PollTracker {
     }
 }
 
+/// Reconnect bookkeeping for a held stream (the relay's SSE, the browser phone's SIP socket):
+/// the same capped, jittered backoff as the long-poll, and a stream that stayed up a while
+/// counts as healthy, so a drop after an hour waits 0.5 s, not the last storm's 15 s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamTracker {
+    failures: u32,
+}
+
+impl StreamTracker {
+    /// A stream up this long was healthy: its drop starts the backoff again.
+    pub const HEALTHY_MS: f64 = 30_000.0;
+
+    /// Opening failed (ticket refused, socket refused): the delay before the next try.
+    pub fn refused(&mut self, policy: &PollPolicy, random: f64) -> u64 {
+        self.failures += 1;
+        self.delay(policy, random)
+    }
+
+    /// An open stream dropped after `lived_ms`: the delay before reconnecting.
+    pub fn dropped(&mut self, policy: &PollPolicy, lived_ms: f64, random: f64) -> u64 {
+        self.failures = if lived_ms > Self::HEALTHY_MS { 1 } else { self.failures + 1 };
+        self.delay(policy, random)
+    }
+
+    /// The stream is (again) what it should be: registered, subscribed.
+    pub fn healthy(&mut self) {
+        self.failures = 0;
+    }
+
+    /// Consecutive failures (0 = healthy), for the status line.
+    pub fn failing(&self) -> u32 {
+        self.failures
+    }
+
+    fn delay(&self, policy: &PollPolicy, random: f64) -> u64 {
+        let exp = policy.backoff_base_ms.saturating_mul(1 << self.failures.saturating_sub(1).min(16));
+        let capped = exp.min(policy.backoff_cap_ms);
+        capped / 2 + ((capped / 2) as f64 * random.clamp(0.0, 1.0)) as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +189,22 @@ mod tests {
             assert!(matches!(t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0), Next::PollAfter { .. }));
         }
         assert_eq!(t.next(&p, PollOutcome::Gateway(auth.clone()), 0.0), Next::Stop(auth));
+    }
+
+    #[test]
+    fn a_stream_backs_off_while_it_fails_and_starts_over_after_it_lived() {
+        let p = PollPolicy::default();
+        let mut t = StreamTracker::default();
+        let refusals: Vec<u64> = (0..7).map(|_| t.refused(&p, 1.0)).collect();
+        assert_eq!(refusals, [500, 1000, 2000, 4000, 8000, 15000, 15000]);
+        assert_eq!(t.failing(), 7);
+        // Up for a second only: still the storm's backoff, with jitter of at most half.
+        assert_eq!(t.dropped(&p, 1_000.0, 0.0), 7_500);
+        // Up for an hour: the first step again.
+        assert_eq!(t.dropped(&p, 3_600_000.0, 1.0), 500);
+        assert_eq!(t.failing(), 1);
+        t.healthy();
+        assert_eq!(t.failing(), 0);
+        assert_eq!(t.refused(&p, 0.0), 250);
     }
 }

@@ -418,6 +418,43 @@ mod tests {
     }
 
     #[test]
+    fn a_consult_that_fails_tells_the_host_both_ways_it_can_fail() {
+        use crate::core::step::Intent;
+        use crate::core::transfer::{ConsultTarget, DeviceType};
+        let failed_of = |prev: &Session, s: &Session, now| {
+            host_events(prev, s, now).into_iter().find(|(k, _)| *k == "call.failed").map(|(_, v)| v)
+        };
+        // The gateway refuses the consult request itself: the stable code and the vendor's.
+        let mut s = ready();
+        talk(&mut s, 10);
+        let prev = s.clone();
+        let consult = Intent::Consult {
+            customer_call_id: "c1".into(),
+            target: ConsultTarget { device: DeviceType::Agent, address: "102".into() },
+        };
+        let err = crate::core::GatewayError {
+            kind: crate::core::ErrorKind::Other,
+            code: "200-013".into(),
+            message: String::new(),
+            retry_after_secs: None,
+        };
+        step(&mut s, Input::Done { intent: consult, result: Err(err) }, 20);
+        let failed = failed_of(&prev, &s, 20).expect("call.failed for the refused consult");
+        assert_eq!(
+            (failed["attempt"].as_str(), failed["callId"].as_str(), failed["vendorCode"].as_str()),
+            (Some("consult"), Some("c1"), Some("200-013"))
+        );
+        // The consultee never connects: the gateway's consult-failed event.
+        let prev = s.clone();
+        step(&mut s, Input::Event(Event::ConsultFailed { call_id: "l1".into() }), 30);
+        let failed = failed_of(&prev, &s, 30).expect("call.failed for the consult that did not connect");
+        assert_eq!(failed["attempt"].as_str(), Some("consult"));
+        assert!(failed["code"].as_str().is_some_and(|c| !c.is_empty()));
+        // The customer's call is still there for the host.
+        assert!(s.call("c1").is_some());
+    }
+
+    #[test]
     fn the_detail_record_goes_to_the_host_once_with_the_call_data_on_call_ended() {
         let mut s = ready();
         ring(&mut s);

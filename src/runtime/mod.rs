@@ -514,9 +514,19 @@ pub fn start() {
 /// `agentbar.json` next to the toolbar; a missing or unreadable file allows nothing but this
 /// page's own origin (and no embedding).
 async fn load_deployment() -> crate::config::Deployment {
-    let text = match gloo_net::http::Request::get("agentbar.json").send().await {
-        Ok(r) if r.ok() => r.text().await.ok(),
-        _ => None,
+    // dist/'s boot script has read the file already to pick the wasm; `trunk serve` has no boot
+    // script of ours, so the toolbar fetches it then.
+    let handed =
+        js_sys::Reflect::get(&window(), &"agentbarDeploymentText".into()).ok().and_then(|v| v.as_string());
+    let text = match handed {
+        Some(text) => {
+            let _ = js_sys::Reflect::delete_property(&window(), &"agentbarDeploymentText".into());
+            Some(text)
+        }
+        None => match gloo_net::http::Request::get("agentbar.json").send().await {
+            Ok(r) if r.ok() => r.text().await.ok(),
+            _ => None,
+        },
     };
     match text.map(|t| crate::config::Deployment::parse(&t)) {
         Some(Ok(d)) => d,

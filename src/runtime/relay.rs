@@ -14,6 +14,7 @@
 use super::log::warn;
 use super::Toolbar;
 use crate::config::Vendor;
+use crate::core::poll::{PollPolicy, StreamTracker};
 use crate::core::step::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,11 +26,6 @@ use wasm_bindgen::JsCast;
 /// The header the relay reads the Guid from (the gateway's own name for it).
 #[cfg(feature = "huawei")]
 const GUID_HEADER: &str = "guid";
-
-/// Backoff between reconnects: 0.5 s doubling to 15 s.
-fn backoff_ms(failures: u32) -> u32 {
-    (500u32 << failures.min(5)).min(15_000)
-}
 
 impl Toolbar {
     /// The relay's base URL when the deployment has one ("" = this page's origin).
@@ -119,7 +115,7 @@ impl Toolbar {
     /// sign-in) or the abort signal fires.
     pub(crate) async fn relay_loop(self, relay: String, generation: u64, signal: web_sys::AbortSignal) {
         let last_id: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
-        let mut failures = 0u32;
+        let (policy, mut tracker) = (PollPolicy::default(), StreamTracker::default());
         loop {
             if !self.is_current(generation) || signal.aborted() {
                 return;
@@ -128,11 +124,11 @@ impl Toolbar {
                 Ok(t) => t,
                 Err(e) => {
                     warn(&format!("agentbar: relay ticket refused: {e}"));
-                    failures += 1;
-                    self.apply(Input::PollFailing { attempt: failures });
+                    let delay = tracker.refused(&policy, js_sys::Math::random());
+                    self.apply(Input::PollFailing { attempt: tracker.failing() });
                     // A Guid the gateway no longer knows: the resync says so (session lost).
                     self.want_read(crate::core::reads::Read::Resync);
-                    gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+                    gloo_timers::future::TimeoutFuture::new(delay as u32).await;
                     continue;
                 }
             };
@@ -194,24 +190,29 @@ impl Toolbar {
             let _ = source.add_event_listener_with_callback("guid", on_guid.as_ref().unchecked_ref());
             source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             // Ends on the first error (EventSource would retry with the used ticket) or abort.
+            let mut settle = None;
             let ended = js_sys::Promise::new(&mut |resolve, _| {
                 source.set_onerror(Some(&resolve));
                 let _ = signal.add_event_listener_with_callback("abort", &resolve);
+                settle = Some(resolve);
             });
             let opened_at = js_sys::Date::now();
             let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
             source.close();
             source.set_onerror(None);
             source.set_onopen(None);
+            // The signal outlives this stream: one abort listener per reconnect would pile up.
+            if let Some(resolve) = settle {
+                let _ = signal.remove_event_listener_with_callback("abort", &resolve);
+            }
             drop((on_event, on_guid, on_reset, on_open));
             if !self.is_current(generation) || signal.aborted() {
                 return;
             }
-            // A stream that lived a while was healthy: start the backoff again.
-            failures = if js_sys::Date::now() - opened_at > 30_000.0 { 1 } else { failures + 1 };
+            let delay = tracker.dropped(&policy, js_sys::Date::now() - opened_at, js_sys::Math::random());
             warn("agentbar: the relay's stream dropped; reconnecting");
-            self.apply(Input::PollFailing { attempt: failures });
-            gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+            self.apply(Input::PollFailing { attempt: tracker.failing() });
+            gloo_timers::future::TimeoutFuture::new(delay as u32).await;
         }
     }
 

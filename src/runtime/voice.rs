@@ -137,7 +137,7 @@ struct Inner {
     offers: HashMap<u32, Offer>,
     /// The agent wants to be connected (reconnect after a drop).
     wanted: bool,
-    failures: u32,
+    reconnects: crate::core::poll::StreamTracker,
     reconnect: Option<Timeout>,
     ticker: Option<Interval>,
     tick: u32,
@@ -181,7 +181,7 @@ impl Voice {
                 peers: HashMap::new(),
                 offers: HashMap::new(),
                 wanted: false,
-                failures: 0,
+                reconnects: Default::default(),
                 reconnect: None,
                 ticker: None,
                 tick: 0,
@@ -256,7 +256,7 @@ impl Voice {
             cfg.instance_id = super::storage::voice_instance_id();
             i.ua = Some(UserAgent::new(cfg, seed));
             i.wanted = true;
-            i.failures = 0;
+            i.reconnects.healthy();
         });
         if made.is_none() {
             return;
@@ -301,7 +301,7 @@ impl Voice {
         };
         let me = *self;
         let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            me.inner.update_value(|i| i.failures = 0);
+            me.inner.update_value(|i| i.reconnects.healthy());
             me.feed(Input::Connected);
             me.restart_ice_of_live_calls();
         });
@@ -322,7 +322,7 @@ impl Voice {
     }
 
     /// The socket dropped: the UA learns it, the agent is told, and it is opened again after
-    /// a backoff (0.5 s doubling to 15 s) while the agent wants voice.
+    /// a backoff (0.5 s doubling to 15 s, jittered) while the agent wants voice.
     fn socket_closed(&self) {
         self.feed(Input::Disconnected);
         let me = *self;
@@ -331,8 +331,8 @@ impl Voice {
             if !i.wanted {
                 return false;
             }
-            let delay = (500u32 << i.failures.min(5)).min(15_000);
-            i.failures += 1;
+            let policy = crate::core::poll::PollPolicy::default();
+            let delay = i.reconnects.refused(&policy, js_sys::Math::random()) as u32;
             // This may run inside the previous reconnect's own callback: set it aside.
             if let Some(old) = i.reconnect.replace(Timeout::new(delay, move || me.open_socket())) {
                 i.spent.push(old.cancel());
