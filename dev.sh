@@ -118,7 +118,7 @@ run_tests() {
   done
   log "host tests: core, protocol, simulator, bridge, SIP"
   cargo test --workspace --exclude agentbar-check --exclude agentbar-relay
-  log "event relay: host tests on both backends (a throwaway redis-server on loopback)"
+  log "event relay and the bridge's shared store: host tests on Redis (a throwaway redis-server on loopback)"
   scripts/relay-test.sh
   log "fuzzing the decoders of both vendors (bounded: PROPTEST_CASES=${PROPTEST_CASES:=3000})"
   PROPTEST_CASES=$PROPTEST_CASES cargo test -q -p agentbar --test fuzz_decoders

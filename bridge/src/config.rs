@@ -278,6 +278,10 @@ pub struct ServeOptions {
     pub bind: IpAddr,
     pub port: u16,
     pub static_dir: Option<PathBuf>,
+    /// Redis URL for state shared by several instances (login throttles, session epochs,
+    /// seen ids); `None`: in memory.
+    pub redis: Option<String>,
+    pub redis_prefix: String,
     pub settings: Settings,
 }
 
@@ -317,6 +321,9 @@ OPTIONS (flag / environment variable / default):
     --upstream-timeout <secs> AGENTBAR_BRIDGE_UPSTREAM_TIMEOUT  10
     --max-upstream-body <n>   AGENTBAR_BRIDGE_MAX_UPSTREAM_BODY 1048576 bytes
     --static-dir <dir>        AGENTBAR_BRIDGE_STATIC_DIR        (dev/test only: serve the toolbar at /)
+    --redis <url>             AGENTBAR_BRIDGE_REDIS             none = in memory (several instances: one Redis
+                                                                for login throttles, session epochs, seen ids)
+    --redis-prefix <p>        AGENTBAR_BRIDGE_REDIS_PREFIX      agentbar:bridge
     --demo                    AGENTBAR_BRIDGE_DEMO=1            demo agents/key/cookie secret, simulator endpoint
                                                                 (refused with a non-loopback endpoint)
     --secure-cookies          AGENTBAR_BRIDGE_SECURE_COOKIES=1  no effect: cookies are always Secure
@@ -328,6 +335,8 @@ pub fn parse_serve(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Res
     let mut lists: std::collections::HashMap<&'static str, Vec<String>> = Default::default();
     let mut demo = truthy(env("AGENTBAR_BRIDGE_DEMO").as_deref());
     const VALUED: &[&str] = &[
+        "redis",
+        "redis-prefix",
         "port",
         "bind",
         "endpoint",
@@ -539,7 +548,14 @@ pub fn parse_serve(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Res
         max_upstream_body: num("max-upstream-body", get("max-upstream-body"), DEFAULT_MAX_UPSTREAM_BODY)?,
     };
     settings.validate()?;
-    Ok(ServeOptions { bind, port, static_dir: get("static-dir").map(PathBuf::from), settings })
+    Ok(ServeOptions {
+        bind,
+        port,
+        static_dir: get("static-dir").map(PathBuf::from),
+        redis: get("redis"),
+        redis_prefix: get("redis-prefix").unwrap_or_else(|| "agentbar:bridge".into()),
+        settings,
+    })
 }
 
 fn missing_access_key() -> String {
@@ -597,6 +613,25 @@ mod tests {
         assert_eq!(o.settings.access_key.id, "LTAI5tAgentbarDemoKey");
         assert_eq!(o.settings.signature, SignatureVersion::V3);
         assert_eq!(o.settings.auth.mode(), "password");
+        assert_eq!(
+            (o.redis.as_deref(), o.redis_prefix.as_str()),
+            (None, "agentbar:bridge"),
+            "in memory by default"
+        );
+        let o = parse_serve(
+            &args(&["--demo", "--redis", "redis://127.0.0.1:6379/", "--redis-prefix", "site-a"]),
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(
+            (o.redis.as_deref(), o.redis_prefix.as_str()),
+            (Some("redis://127.0.0.1:6379/"), "site-a")
+        );
+        let env = |k: &str| (k == "AGENTBAR_BRIDGE_REDIS").then(|| "redis://10.0.0.5/".to_string());
+        assert_eq!(
+            parse_serve(&args(&["--demo"]), &env).unwrap().redis.as_deref(),
+            Some("redis://10.0.0.5/")
+        );
     }
 
     #[test]

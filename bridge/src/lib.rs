@@ -12,6 +12,7 @@ pub mod config;
 pub mod server;
 pub mod signer;
 pub mod store;
+pub mod store_redis;
 
 use std::sync::Arc;
 

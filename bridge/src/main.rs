@@ -30,7 +30,19 @@ fn main() {
             opts.settings.auth.mode(),
             mask(&opts.settings.access_key.id),
         );
-        let state = match AppState::new(opts.settings, stderr_log()) {
+        let stores = match &opts.redis {
+            None => agentbar_bridge::store::Stores::in_memory(),
+            Some(url) => match agentbar_bridge::store_redis::redis_stores(url, &opts.redis_prefix).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("agentbar-bridge: {e}");
+                    return 2;
+                }
+            },
+        };
+        let store = if opts.redis.is_some() { "redis" } else { "memory" };
+        let summary = format!("{summary} store={store}");
+        let state = match AppState::with_stores(opts.settings, stores, stderr_log()) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("agentbar-bridge: {e}");

@@ -1,6 +1,6 @@
 //! State the bridge keeps between requests: login attempt accounting, session epochs and the
-//! call ids each agent has seen. Each kind sits behind a small async trait so that several
-//! bridge instances can later share it (issue 15: Redis); only in-memory implementations ship.
+//! call ids each agent has seen. Each kind sits behind a small async trait: in memory here (one
+//! instance), on Redis in `store_redis.rs` (several instances share it, issue 15).
 //!
 //! Times are Unix milliseconds rather than `Instant`s because a shared store compares times
 //! taken on different machines.
@@ -214,7 +214,7 @@ impl LoginThrottle for MemoryThrottle {
 }
 
 /// Epochs in memory. A restart forgets them, so a cookie revoked before a restart is valid
-/// again after it (until it expires); a shared store (issue 15) closes that gap. Password
+/// again after it (until it expires); the Redis store (`--redis`) closes that gap. Password
 /// changes and removals from the agents file do not depend on this store (see `auth.rs`).
 #[derive(Default)]
 pub struct MemoryEpochs {

@@ -215,10 +215,18 @@ struct Bridge {
 }
 
 async fn start_bridge(settings: Settings, static_dir: Option<std::path::PathBuf>) -> Bridge {
+    start_bridge_on(settings, agentbar_bridge::store::Stores::in_memory(), static_dir).await
+}
+
+async fn start_bridge_on(
+    settings: Settings,
+    stores: agentbar_bridge::store::Stores,
+    static_dir: Option<std::path::PathBuf>,
+) -> Bridge {
     let logs: Arc<Mutex<Vec<String>>> = Default::default();
     let sink = logs.clone();
-    let state =
-        AppState::new(settings, Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string()))).unwrap();
+    let log = Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string()));
+    let state = AppState::with_stores(settings, stores, log).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(agentbar_bridge::serve(listener, state, static_dir, std::future::pending()));
@@ -1390,4 +1398,59 @@ async fn unsafe_settings_do_not_start() {
     let mut s = settings("http://127.0.0.1:9", password_auth());
     s.access_key = demo_key();
     assert!(AppState::new(s, no_log()).is_ok());
+}
+
+/// Two bridge instances behind one load balancer, on one Redis (issue 15): what one learns the
+/// other enforces. Needs `REDIS_URL` (scripts/relay-test.sh starts a throwaway redis-server).
+#[tokio::test]
+async fn two_instances_on_one_redis_share_logouts_lockouts_and_call_ids() {
+    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+        return eprintln!(
+            "REDIS_URL not set: the shared store is not tested (scripts/relay-test.sh sets it)"
+        );
+    };
+    let prefix = format!("agentbar-test:bridge:{}:{}", std::process::id(), auth_now());
+    let stores =
+        agentbar_bridge::store_redis::redis_stores(&url, &prefix).await.expect("REDIS_URL reachable");
+    let up = start_upstream(AccessKey::new(KEY_ID, KEY_SECRET), false).await;
+    let mut s = settings(&up.base, password_auth());
+    s.login.client_ip_header = Some("X-Forwarded-For".into());
+    let a = start_bridge_on(s.clone(), stores.clone(), None).await;
+    let b = start_bridge_on(s, stores, None).await;
+
+    // A logout at A ends the session at B too, and a cookie from before it stays dead there.
+    let at_b = logged_in(&b, "agent101").await;
+    assert_eq!(b.api(&at_b, "PollUserStatus", "{}").await.status, 200);
+    let at_a = logged_in(&a, "agent101").await;
+    assert_eq!(a.call("POST", "/ccc/logout", &[("cookie", &at_a)], Some("{}")).await.status, 200);
+    assert_envelope(&b.api(&at_b, "PollUserStatus", "{}").await, 401, "Unauthorized.Session");
+    assert_envelope(&a.api(&at_b, "PollUserStatus", "{}").await, 401, "Unauthorized.Session");
+    let again = logged_in(&b, "agent101").await;
+    assert_eq!(a.api(&again, "PollUserStatus", "{}").await.status, 200, "a new login works at either");
+
+    // Wrong passwords spread over both instances lock the name at both.
+    let mut codes = Vec::new();
+    for i in 0..8 {
+        let bridge = if i % 2 == 0 { &a } else { &b };
+        codes.push(bridge.login_from(&format!("192.0.2.{i}"), "agent102", "guess").await.status);
+    }
+    assert_eq!(&codes[..5], [401; 5], "five free attempts in all, not per instance: {codes:?}");
+    assert!(codes[5..].iter().all(|c| *c == 429), "{codes:?}");
+    for bridge in [&a, &b] {
+        assert_envelope(
+            &bridge.login_from("192.0.2.99", "agent102", PASSWORD).await,
+            429,
+            "Throttling.Login",
+        );
+    }
+
+    // An id CCC showed the agent through A may be used through B; another agent's may not.
+    let c = logged_in(&a, "agent103").await;
+    show_call(&a, &up, &c, "agent103@ccc-demo", "job-R", &["ch-R"]).await;
+    assert_eq!(b.api(&c, "HoldCall", r#"{"JobId":"job-R","ChannelId":"ch-R"}"#).await.status, 200);
+    assert_envelope(&b.api(&again, "ReleaseCall", r#"{"JobId":"job-R"}"#).await, 403, "Forbidden.Resource");
+}
+
+fn auth_now() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
