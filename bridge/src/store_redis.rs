@@ -61,8 +61,12 @@ const SEEN_TTL_SECS: u64 = 36 * 3600;
 
 /// The three stores on one Redis connection (it reconnects by itself).
 pub async fn redis_stores(url: &str, prefix: &str) -> Result<Stores, String> {
-    let client = redis::Client::open(url).map_err(|e| format!("--redis (URL not shown: it may hold a password): {e}"))?;
-    let conn = client.get_connection_manager().await.map_err(|e| format!("--redis (URL not shown: it may hold a password): {e}"))?;
+    let client = redis::Client::open(url)
+        .map_err(|e| format!("--redis (URL not shown: it may hold a password): {e}"))?;
+    let conn = client
+        .get_connection_manager()
+        .await
+        .map_err(|e| format!("--redis (URL not shown: it may hold a password): {e}"))?;
     let shared = Arc::new(RedisStore {
         conn,
         prefix: prefix.trim_end_matches(':').to_string(),
