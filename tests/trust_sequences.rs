@@ -92,6 +92,11 @@ fn summary(id: &str) -> CallSummary {
     }
 }
 
+/// The gateway's re-read answers: `current` the call it reports, no held calls.
+fn resynced(s: &mut Session, as_of: u64, state: ReportedState, current: Option<CallSummary>, now: u64) {
+    step(s, Input::Resynced { as_of, state, current, held: Some(vec![]) }, now);
+}
+
 // ---------------------------------------------------------------- intents are idempotent
 
 #[test]
@@ -235,11 +240,7 @@ fn a_dial_answer_after_the_call_was_released_does_not_bring_it_back() {
     let dial = Intent::CallOut { number: "013800000000".into() };
     assert_eq!(request(&mut s, dial.clone()), Ok(()));
     let as_of = s.gen;
-    step(
-        &mut s,
-        Input::Resynced { as_of, state: ReportedState::Idle, current: None, held: Some(vec![]) },
-        10,
-    );
+    resynced(&mut s, as_of, ReportedState::Idle, None, 10);
     poll(&mut s, "AgentEvent_Call_Release", json!("D-1"), 11);
     step(&mut s, Input::Done { intent: dial, result: Ok(json!("D-1")) }, 12);
     assert!(s.calls.is_empty(), "the gateway said D-1 was over before the dial's answer came");
@@ -255,11 +256,7 @@ fn a_resync_that_reports_another_call_drops_a_connected_call_the_gateway_no_long
     // The dial's end was never heard of; the gateway now rings the agent with another call.
     let as_of = s.gen;
     let ringing = CallSummary { answered: false, ..summary("R-2") };
-    step(
-        &mut s,
-        Input::Resynced { as_of, state: ReportedState::InCall, current: Some(ringing), held: Some(vec![]) },
-        11,
-    );
+    resynced(&mut s, as_of, ReportedState::InCall, Some(ringing), 11);
     // A dialled call outranks a ringing one in the gateway's report: it is gone there.
     assert!(s.call("D-2").is_none());
     assert_eq!(s.call("R-2").map(|c| c.phase), Some(CallPhase::Ringing));
@@ -273,29 +270,11 @@ fn a_resync_that_reports_the_connected_call_keeps_a_second_ringing_call_and_a_ne
     let as_of = s.gen;
     ring(&mut s, "R-3", 12);
     // Read before R-3 rang, answered after: R-3 is newer than the read.
-    step(
-        &mut s,
-        Input::Resynced {
-            as_of,
-            state: ReportedState::InCall,
-            current: Some(summary("T-3")),
-            held: Some(vec![]),
-        },
-        13,
-    );
+    resynced(&mut s, as_of, ReportedState::InCall, Some(summary("T-3")), 13);
     assert_eq!(s.call("R-3").map(|c| c.phase), Some(CallPhase::Ringing));
     // Read after: a ringing call can hide behind the connected one in the report.
     let as_of = s.gen;
-    step(
-        &mut s,
-        Input::Resynced {
-            as_of,
-            state: ReportedState::InCall,
-            current: Some(summary("T-3")),
-            held: Some(vec![]),
-        },
-        14,
-    );
+    resynced(&mut s, as_of, ReportedState::InCall, Some(summary("T-3")), 14);
     assert_eq!(s.call("R-3").map(|c| c.phase), Some(CallPhase::Ringing));
     assert_eq!(s.call("T-3").map(|c| c.phase), Some(CallPhase::Talking));
 }
@@ -313,11 +292,7 @@ fn a_resync_that_reports_the_consult_leg_keeps_the_customer() {
     // The consult's answer is still on its way when the resync reports its leg as current.
     let as_of = s.gen;
     let leg = CallSummary { feature: 51, answered: false, ..summary("L-4") };
-    step(
-        &mut s,
-        Input::Resynced { as_of, state: ReportedState::InCall, current: Some(leg), held: Some(vec![]) },
-        12,
-    );
+    resynced(&mut s, as_of, ReportedState::InCall, Some(leg), 12);
     assert!(s.call("C-4").is_some(), "the customer stays while the consult leg is reported");
 }
 
@@ -325,11 +300,7 @@ fn a_resync_that_reports_the_consult_leg_keeps_the_customer() {
 fn a_late_resync_does_not_sign_out_an_agent_who_signed_in_since() {
     let mut s = signed_in();
     let as_of = s.gen - 3; // read before the sign-in's events
-    step(
-        &mut s,
-        Input::Resynced { as_of, state: ReportedState::SignedOut, current: None, held: Some(vec![]) },
-        9,
-    );
+    resynced(&mut s, as_of, ReportedState::SignedOut, None, 9);
     assert_eq!(s.agent, AgentState::Idle);
 }
 
@@ -376,11 +347,7 @@ fn ready_or_phone_release_with_calls_on_screen_asks_the_gateway_once() {
     assert_eq!(poll(&mut s, "AgentState_Ready", Value::Null, 12), vec![Effect::Resync]);
     assert!(s.call("P-1").is_some(), "not inferred away: the resync decides");
     let as_of = s.gen;
-    step(
-        &mut s,
-        Input::Resynced { as_of, state: ReportedState::Idle, current: None, held: Some(vec![]) },
-        13,
-    );
+    resynced(&mut s, as_of, ReportedState::Idle, None, 13);
     assert!(s.calls.is_empty());
     // With nothing on screen, Ready needs no read.
     assert!(poll(&mut s, "AgentState_Ready", Value::Null, 14).is_empty());

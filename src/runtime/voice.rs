@@ -65,6 +65,25 @@ pub struct VoiceCall {
     pub first_audio_ms: Option<u64>,
 }
 
+impl VoiceCall {
+    /// A call that has just begun: not held, not muted, nothing counted yet.
+    fn new(id: u32, remote: String, incoming: bool, phase: VoicePhase) -> Self {
+        VoiceCall {
+            id,
+            remote,
+            incoming,
+            phase,
+            held: false,
+            remote_held: false,
+            muted: false,
+            problem: None,
+            packets_in: 0,
+            packets_out: 0,
+            first_audio_ms: None,
+        }
+    }
+}
+
 /// What the views read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoiceState {
@@ -442,19 +461,7 @@ impl Voice {
                     i.offers.insert(call.0, (user_part(&from.uri), headers, sdp_offer));
                 });
                 self.state.update(|s| {
-                    s.calls.push(VoiceCall {
-                        id: call.0,
-                        remote: remote.clone(),
-                        incoming: true,
-                        phase: VoicePhase::Ringing,
-                        held: false,
-                        remote_held: false,
-                        muted: false,
-                        problem: None,
-                        packets_in: 0,
-                        packets_out: 0,
-                        first_audio_ms: None,
-                    })
+                    s.calls.push(VoiceCall::new(call.0, remote.clone(), true, VoicePhase::Ringing))
                 });
                 self.ring.voice_ringing.set(Some(remote));
             }
@@ -800,19 +807,7 @@ impl Voice {
                         }
                     });
                     me.state.update(|s| {
-                        s.calls.push(VoiceCall {
-                            id,
-                            remote: user_part(&target),
-                            incoming: false,
-                            phase: VoicePhase::Dialing,
-                            held: false,
-                            remote_held: false,
-                            muted: false,
-                            problem: None,
-                            packets_in: 0,
-                            packets_out: 0,
-                            first_audio_ms: None,
-                        })
+                        s.calls.push(VoiceCall::new(id, user_part(&target), false, VoicePhase::Dialing))
                     });
                 }
                 None => me.drop_peer(temp),
