@@ -72,6 +72,15 @@ fn huawei_pipeline(body: &str, session: &mut Session) {
     }
 }
 
+fn webhook_pipeline(body: &str, st: &mut ccc::CccState, session: &mut Session) {
+    if let Ok(ev) = aliyun::decode_webhook(body) {
+        let decoded = agentbar::adapter::aliyun_push::decode(&ev, st);
+        for e in decoded.events {
+            step(session, Input::Event(e), 1);
+        }
+    }
+}
+
 fn ccc_pipeline(body: &str, last: &mut aliyun::Contexts, session: &mut Session) {
     if let Ok(env) = aliyun::decode_envelope(body) {
         let _ = ccc::error_of(&env);
@@ -94,6 +103,32 @@ proptest! {
         ccc_pipeline(&text, &mut aliyun::Contexts::default(), &mut s);
         let _ = hw::guid_from_header(&text);
         let _ = agentbar::embed::protocol::parse_envelope(&serde_json::from_str(&text).unwrap_or(Value::Null));
+        webhook_pipeline(&text, &mut ccc::CccState::default(), &mut s);
+    }
+
+    /// A relayed CCC webhook event (issue 15) with any JSON in any of its fields, known and
+    /// unknown event types: decoded into a Result, mapped, stepped; never a panic.
+    #[test]
+    fn any_json_in_a_ccc_webhook_event_never_panics(
+        kind in prop::sample::select(&["AgentReady", "AgentBreak", "AgentRelease", "AgentCheckIn", "AgentCheckOut",
+            "AgentRinging", "AgentTalk", "AgentDialing", "Ringing", "Dialing", "Established", "Released", "Held", "Retrieved",
+            "Muted", "Unmuted", "Enqueue", "AssignAgent", "Abandoned", "RingingTimeout", "QueueingTimeout",
+            "InitiateConsultant", "StartConsultant", "StopConsultant", "StartConference", "StopConference",
+            "BlindTransfer", "AttendedTransfer", "CDRReady", "RecordingReady", "SomethingNew", ""][..]),
+        fields in prop::collection::vec((prop::sample::select(&["eventTime", "instanceId", "agentId", "contactId", "channelId",
+            "callType", "skillGroupId", "scenario", "breakCode", "eventType", "extra"][..]), arb_json()), 0..8),
+    ) {
+        let mut event = serde_json::Map::new();
+        event.insert("eventType".into(), json!(kind));
+        event.insert("agentId".into(), json!("agent101@ccc-demo"));
+        for (k, v) in fields {
+            event.insert(k.to_string(), v);
+        }
+        let mut st = ccc::CccState { user_id: "agent101@ccc-demo".into(), ..Default::default() };
+        let mut s = Session::default();
+        for _ in 0..2 {
+            webhook_pipeline(&Value::Object(event.clone()).to_string(), &mut st, &mut s);
+        }
     }
 
     #[test]
