@@ -6,12 +6,15 @@ import { extname, join, normalize, resolve } from 'node:path';
 
 const [dir = 'examples/crm', port = '8090', host = '127.0.0.1'] = process.argv.slice(2);
 const root = resolve(dir);
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+// The loader's ES module, as a CRM app that installed `@agentbar/embed` serves it from its own
+// origin (examples/crm/esm.html imports it).
+const aliases = { '/agentbar-embed.mjs': resolve(new URL('..', import.meta.url).pathname, 'loader', 'agentbar-embed.mjs') };
 
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(root, path.endsWith('/') ? path + 'index.html' : path);
-  if (!file.startsWith(root)) {
+  const file = aliases[path] ?? join(root, path.endsWith('/') ? path + 'index.html' : path);
+  if (!aliases[path] && !file.startsWith(root)) {
     res.writeHead(403).end();
     return;
   }

@@ -470,3 +470,18 @@ test('hello settings: the host page picks language and a dark, compact theme wit
     .poll(() => root.evaluate((el) => getComputedStyle(el).getPropertyValue('--ab-accent').trim()))
     .toBe('#0a7f5a');
 });
+
+test('the loader as an ES module, bundled into the CRM\'s own origin: imports, defines <agent-bar>, connects, and answers a command', async ({ page, sim, host }) => {
+  // examples/crm/esm.html imports ./agentbar-embed.mjs (the package's ES module) as a CRM app would.
+  await page.goto(`${host.url}esm.html?toolbar=${encodeURIComponent(sim.url + '/?lang=en')}`);
+  await expect(page.getByTestId('esm-status')).toHaveAttribute('data-state', 'ready');
+  await expect.poll(() => page.evaluate(() => (window as any).esmResult ?? null)).not.toBeNull();
+  expect(await page.evaluate(() => (window as any).esmResult)).toStrictEqual({
+    protocol: 1,
+    expected: 1,
+    isElement: true,
+    defined: true,
+    connectIsFn: true,
+    refused: { isError: true, code: 'not_signed_in' },
+  });
+});
