@@ -1,5 +1,5 @@
 // Embedding in a CRM page (issue 6): the host on one loopback origin, the toolbar on another.
-import { test as base, expect, freePort, Sim } from './fixtures';
+import { test as base, expect, freePort, Sim, bridgeProcess } from './fixtures';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -484,4 +484,38 @@ test('the loader as an ES module, bundled into the CRM\'s own origin: imports, d
     connectIsFn: true,
     refused: { isError: true, code: 'not_signed_in' },
   });
+});
+
+test('CCC through the bridge: the host page answers, mutes, unmutes, sends DTMF and hangs up; conference answers unsupported', async ({ page, sim, host }) => {
+  const bridge = bridgeProcess(await freePort(), sim);
+  await bridge.start();
+  try {
+    await page.goto(`${host.url}?toolbar=${encodeURIComponent(bridge.url + '/?lang=en&vendor=aliyun')}`);
+    await expect(page.getByTestId('host-status')).toHaveAttribute('data-state', 'ready');
+    const bar = page.frameLocator('agent-bar iframe');
+    await bar.getByTestId('signin-agent').fill('agent101');
+    await bar.getByTestId('signin-password').fill('agent123');
+    await bar.getByTestId('signin-submit').click();
+    await expect(bar.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+    await sim.offer({ caller: '13800000021' });
+    await expect(page.getByTestId('event-log').locator('li[data-type="call.ringing"]')).toBeVisible();
+    const c = client(page);
+    expect(await c.call('answer')).toMatchObject({ ok: { ok: true } });
+    await expect(bar.getByTestId('call-panel')).toBeVisible();
+    expect(await c.call('mute')).toMatchObject({ ok: { ok: true } });
+    await expect(bar.getByTestId('muted-badge')).toBeVisible();
+    await expect(page.getByTestId('event-log').locator('li[data-type="call.muted"]')).toBeVisible();
+    expect(await c.call('unmute')).toMatchObject({ ok: { ok: true } });
+    await expect(bar.getByTestId('muted-badge')).toBeHidden();
+    expect(await c.call('sendDtmf', '7#')).toMatchObject({ ok: { ok: true } });
+    expect(await c.call('conference')).toStrictEqual({ error: 'unsupported' });
+    expect(await c.call('hangup')).toMatchObject({ ok: { ok: true } });
+    await expect(bar.getByTestId('call-panel')).toBeHidden();
+    await expect(page.getByTestId('event-log').locator('li[data-type="call.ended"]')).toBeVisible();
+    const actions = ((await sim.requests()) as any[]).map((r) => r.action).filter(Boolean);
+    for (const a of ['AnswerCall', 'MuteCall', 'UnmuteCall', 'SendDtmfSignaling', 'ReleaseCall']) expect(actions).toContain(a);
+    expect(actions).not.toContain('InitiateAttendedTransfer');
+  } finally {
+    await bridge.stop();
+  }
 });
