@@ -296,7 +296,8 @@ both_backends!(bounded, bounded_backlog, 100);
 /// Ids carry the stream's generation: when the backlog is lost (a restarted in-memory relay, a
 /// flushed Redis) and the agent's stream starts again at 1, a client with an id from the old
 /// stream gets `reset` and the whole new stream, even where its old seq is below the new ones.
-async fn lost_backlog_resets<B: Backend>(old: B, new: B) {
+/// Agent 101 signed in, three events on `old`, read by a client: its stream and last id.
+async fn three_events_read<B: Backend>(old: B) -> (String, String, Rig<B>, SseReader, String) {
     let sim = start_sim(json!({})).await;
     let g = sign_in(&sim, "101", "70001", json!({})).await;
     let before = start_relay(old, Some(&sim), None, |_| {}).await;
@@ -309,6 +310,11 @@ async fn lost_backlog_resets<B: Backend>(old: B, new: B) {
         assert_eq!(seq(&e), want);
         last = e.id.unwrap();
     }
+    (sim, g, before, s, last)
+}
+
+async fn lost_backlog_resets<B: Backend>(old: B, new: B) {
+    let (sim, g, _before, s, last) = three_events_read(old).await;
     drop(s);
     // The backlog is gone; five new events: ids 1..5 of a new generation.
     let after = start_relay(new, Some(&sim), None, |_| {}).await;
@@ -358,16 +364,7 @@ async fn lost_backlog_resets_redis_flushed() {
     // `lost_backlog_resets` pushes to `old` first; flush between by wrapping: the new relay's
     // first push finds no stream and no generation (as after FLUSHALL).
     let flusher = Redis::connect(&url, &prefix, 100, 60_000).await.unwrap();
-    let sim = start_sim(json!({})).await;
-    let g = sign_in(&sim, "101", "70001", json!({})).await;
-    let before = start_relay(old, Some(&sim), None, |_| {}).await;
-    before.push("101", 1..=3).await;
-    let t = before.ticket_ok("101", &g).await;
-    let mut s = SseReader::new(before.stream(&t, None).await);
-    let mut last = String::new();
-    for _ in 1..=3 {
-        last = next(&mut s).await.id.unwrap();
-    }
+    let (sim, g, _before, mut s, last) = three_events_read(old).await;
     flusher.flush_prefix().await.unwrap();
     tokio::time::sleep(Duration::from_millis(2)).await;
     let after = start_relay(new, Some(&sim), None, |_| {}).await;
