@@ -265,7 +265,7 @@ test('a microphone the browser refuses gives a clear message, not a silent call'
   }
 });
 
-test('CCC: the SIP account comes from GetLoginDetails through the bridge at sign-in; sign-out ends the registration', async () => {
+test('CCC: the SIP account comes from GetLoginDetails through the bridge at sign-in, again after a reload; sign-out ends the registration', async () => {
   // The simulator's GetLoginDetails names the rig as the SIP server and 1001's password as the
   // signature; the toolbar asks for it (and the TURN list) at CCC sign-in, never the agent.
   await sim.control('config', { cccSipServerUrl: info.ws_url, cccTurnServers: [] });
@@ -308,6 +308,16 @@ test('CCC: the SIP account comes from GetLoginDetails through the bridge at sign
     const actions = ((await sim.requests()) as any[]).map((r) => r.action).filter(Boolean);
     for (const a of ['GetLoginDetails', 'GetTurnServerList', 'GetTurnCredentials']) expect(actions).toContain(a);
     expect(actions.indexOf('GetLoginDetails')).toBeLessThan(actions.indexOf('SignInGroup'));
+
+    // A reload keeps the CCC session (the bridge's cookie) and registers the phone again.
+    await page.reload();
+    await expect(page.getByTestId('agent-state')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('voice-status')).toHaveAttribute('data-state', 'registered');
+    customer.mark();
+    await customer.command('dial', `sip:1001@${info.domain}`);
+    await expect(call).toHaveAttribute('data-phase', 'ringing');
+    await page.getByTestId('voice-reject').click();
+    await customer.waitEvent('CALL_CLOSED', { timeout: 5000 });
 
     await page.getByTestId('signout').click();
     await expect(page.getByTestId('signin-submit')).toBeVisible();

@@ -42,6 +42,10 @@ impl Toolbar {
             st.last_context_id = None;
             st.cancelled_legs.clear();
         });
+        // A reload ends the browser phone with the page: register it again, or an agent with
+        // nothing to type (`from: ccc`) would be left with no phone and no way to connect one.
+        #[cfg(feature = "softphone")]
+        let _ = self.ccc_voice(&client).await;
         true
     }
 
@@ -139,9 +143,10 @@ impl Toolbar {
         };
         // TURN is best effort: without it, calls still work where UDP is open.
         let turn = client.call(&ask("GetTurnServerList")).await.map(|e| e.data).unwrap_or_default();
-        let creds = match turn.is_null() {
-            true => Value::Null,
-            false => client.call(&ask("GetTurnCredentials")).await.map(|e| e.data).unwrap_or_default(),
+        let creds = if turn.is_null() {
+            Value::Null
+        } else {
+            client.call(&ask("GetTurnCredentials")).await.map(|e| e.data).unwrap_or_default()
         };
         match ccc::voice_account(&details, &turn, &creds, &cfg) {
             Ok(account) => voice.connect_account(account),
