@@ -24,6 +24,16 @@ impl Source {
             Source::Customer => Msg::CdrCustomer,
         }
     }
+
+    /// The name a host page and `data-source` see (`ivr`, `queue`, `agent`, `customer`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Ivr => "ivr",
+            Source::Queue => "queue",
+            Source::Agent => "agent",
+            Source::Customer => "customer",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

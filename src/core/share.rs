@@ -458,9 +458,57 @@ pub fn intent_from(v: &Value) -> Option<Intent> {
     })
 }
 
+/// The ring volume the agent chose, as a whole percent (0–100) kept in localStorage. Whole
+/// numbers on purpose: formatting or parsing one `f64` links Rust's float printing and parsing
+/// tables into the wasm (~25 KB raw) for a slider with eleven stops. A value saved by an older
+/// toolbar as a fraction ("0.6", "1") is read too; anything else is `None` (the default rings).
+pub fn ring_volume_from(stored: &str) -> Option<u8> {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let s = stored.trim();
+    let percent: u32 = match s.split_once('.') {
+        // An older toolbar's fraction: "0.6", "0.35", "1.0".
+        Some((int, frac)) if digits(int) && int.len() <= 1 && (frac.is_empty() || digits(frac)) => {
+            let hundredths: String = frac.chars().chain("00".chars()).take(2).collect();
+            int.parse::<u32>().ok()? * 100 + hundredths.parse::<u32>().ok()?
+        }
+        Some(_) => return None,
+        // An older toolbar wrote the whole fractions 0 and 1 without a point.
+        None if s == "1" => 100,
+        None if digits(s) && s.len() <= 3 => s.parse().ok()?,
+        None => return None,
+    };
+    u8::try_from(percent).ok().filter(|p| *p <= 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ring_volume_reads_whole_percents_and_an_older_toolbars_fractions() {
+        let cases = [
+            ("60", Some(60)),
+            ("0", Some(0)),
+            ("100", Some(100)),
+            (" 30 ", Some(30)),
+            ("0.6", Some(60)),
+            ("0.35", Some(35)),
+            ("0.30000000000000004", Some(30)),
+            ("1", Some(100)),
+            ("1.0", Some(100)),
+            ("0.", Some(0)),
+            ("101", None),
+            ("1.5", None),
+            ("-1", None),
+            ("", None),
+            ("loud", None),
+            ("0.x", None),
+            ("9999", None),
+        ];
+        for (stored, want) in cases {
+            assert_eq!(ring_volume_from(stored), want, "{stored:?}");
+        }
+    }
     use crate::core::event::{CallOffer, Event};
     use crate::core::intent::InitialState;
     use crate::core::step::{step, Input};

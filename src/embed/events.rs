@@ -78,9 +78,7 @@ pub fn detail_json(d: &CallDetail) -> Value {
     let timeline: Vec<Value> = d
         .timeline
         .iter()
-        .map(|e| {
-            json!({ "at": e.at, "source": format!("{:?}", e.source).to_lowercase(), "who": e.who, "event": e.event })
-        })
+        .map(|e| json!({ "at": e.at, "source": e.source.name(), "who": e.who, "event": e.event }))
         .collect();
     json!({
         "callId": d.call_id, "disposition": d.disposition, "contactType": d.contact_type,

@@ -80,14 +80,14 @@ pub fn forget_session() {
 
 const VOLUME_KEY: &str = "agentbar.volume";
 
-/// The ring volume the agent chose (0–1), kept across sign-ins.
-pub fn ring_volume() -> Option<f64> {
-    storage()?.get_item(VOLUME_KEY).ok()??.parse().ok().filter(|v: &f64| (0.0..=1.0).contains(v))
+/// The ring volume the agent chose, in percent, kept across sign-ins.
+pub fn ring_volume() -> Option<u8> {
+    crate::core::share::ring_volume_from(&storage()?.get_item(VOLUME_KEY).ok()??)
 }
 
-pub fn save_ring_volume(volume: f64) {
+pub fn save_ring_volume(percent: u8) {
     if let Some(st) = storage() {
-        let _ = st.set_item(VOLUME_KEY, &volume.to_string());
+        let _ = st.set_item(VOLUME_KEY, &percent.to_string());
     }
 }
 

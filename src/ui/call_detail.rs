@@ -101,7 +101,7 @@ fn CallDetailView(detail: CallDetail) -> impl IntoView {
                     {d.timeline.iter().map(|e| {
                         let source = e.source;
                         view! {
-                            <li class="ab-cdr__event" data-source=format!("{source:?}").to_lowercase()>
+                            <li class="ab-cdr__event" data-source=source.name()>
                                 <span class="ab-timer">{clock_time(e.at)}</span>
                                 <span class="ab-cdr__source">{source.msg().text(lang)}</span>
                                 <span class="ab-cdr__name">{e.event.clone()}</span>

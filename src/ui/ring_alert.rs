@@ -36,13 +36,13 @@ impl Sound {
     }
 
     /// One ring burst: two tones, 0.4 s on, 0.2 s off, 0.4 s on.
-    fn burst(&self, volume: f64) {
+    fn burst(&self, percent: u8) {
         let Some(ctx) = self.ctx.as_ref().filter(|_| self.running()) else { return };
         let now = ctx.current_time();
         for (start, freq) in [(0.0, 440.0), (0.0, 480.0), (0.6, 440.0), (0.6, 480.0)] {
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
             osc.frequency().set_value(freq);
-            gain.gain().set_value((volume * 0.15) as f32);
+            gain.gain().set_value(f32::from(percent) * 0.0015);
             let _ = osc.connect_with_audio_node(&gain);
             let _ = gain.connect_with_audio_node(&ctx.destination());
             let _ = osc.start_with_when(now + start);
@@ -76,6 +76,9 @@ fn notification_permission() -> String {
     .to_string()
 }
 
+/// Percent; the ring starts at this until the agent moves the slider.
+const DEFAULT_VOLUME: u8 = 60;
+
 #[component]
 pub fn RingAssurance() -> impl IntoView {
     let ui = use_view();
@@ -84,7 +87,7 @@ pub fn RingAssurance() -> impl IntoView {
     let sound_on = ring.sound_on;
     let permission = ring.notify_permission;
     permission.set(notification_permission());
-    let volume = RwSignal::new(crate::runtime::storage::ring_volume().unwrap_or(0.6_f64));
+    let volume = RwSignal::new(crate::runtime::storage::ring_volume().unwrap_or(DEFAULT_VOLUME));
     // A gateway call and a browser-phone call ring the same way.
     let voice_ringing = ring.voice_ringing;
     let ringing = Memo::new(move |_| {
@@ -215,9 +218,9 @@ pub fn RingAssurance() -> impl IntoView {
             </Show>
             <label class="ab-volume">
                 <span>{tr(Msg::Volume)}</span>
-                <input type="range" min="0" max="1" step="0.1" data-testid="ring-volume"
+                <input type="range" min="0" max="100" step="10" data-testid="ring-volume"
                     prop:value=move || volume.get().to_string()
-                    on:input=move |e| volume.set(event_target_value(&e).parse().unwrap_or(0.6))/>
+                    on:input=move |e| volume.set(crate::core::share::ring_volume_from(&event_target_value(&e)).unwrap_or(DEFAULT_VOLUME))/>
             </label>
             <button type="button" class="ab-btn ab-btn--quiet" data-testid="test-ring" on:click=test_ring>{tr(Msg::TestRing)}</button>
         </div>
