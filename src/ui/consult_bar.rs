@@ -23,7 +23,7 @@ pub fn ConsultPicker(
     let target = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
     let refused = RwSignal::new(false);
-    let directory = LocalResource::new(move || cmd.load_directory());
+    let directory = super::use_directory();
     let node = NodeRef::new();
     super::focus::dialog(node, on_close);
     let start = move || {

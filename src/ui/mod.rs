@@ -38,6 +38,19 @@ pub fn use_commands() -> Commands {
     expect_context::<Commands>()
 }
 
+/// The transfer/consult directory for a dialog, filled once the runtime has it. A signal a
+/// task fills instead of a `LocalResource`: the resource's async-derived machinery was ~10 KB
+/// of wasm for this one read. A dialog closed before the answer drops it (`try_set`).
+pub(crate) fn use_directory() -> ReadSignal<Option<Directory>> {
+    let directory = RwSignal::new(None);
+    let cmd = use_commands();
+    leptos::task::spawn_local(async move {
+        let loaded = cmd.load_directory().await;
+        directory.try_set(Some(loaded));
+    });
+    directory.read_only()
+}
+
 /// Whether a ring can reach the agent.
 pub fn use_ring() -> Ring {
     expect_context::<Ring>()

@@ -55,7 +55,7 @@ pub fn TransferDialog(
     let problems = RwSignal::new(Vec::new());
     // The state changed under the open dialog (muted, the call held): say so, keep the input.
     let refused = RwSignal::new(false);
-    let directory = LocalResource::new(move || cmd.load_directory());
+    let directory = super::use_directory();
     let max_bytes = match kind {
         TransferKind::Media => MAX_MEDIA_CALLDATA_BYTES,
         TransferKind::Voice | TransferKind::Ccc => MAX_VOICE_CALLDATA_BYTES,
