@@ -133,6 +133,39 @@ test('a ring cannot go unnoticed: tone, title, badge, announcement, and a notifi
   await expect(toolbar.id('ring-announcement')).toHaveText('');
 });
 
+test('the ring volume the agent chose is kept across a reload and rings at that level; an older fraction is read', async ({ toolbar }) => {
+  const { page } = toolbar;
+  await page.addInitScript(() => {
+    // Gains below 1 are the ring's volume (the oscillators' frequencies are 440/480 Hz).
+    (window as any).__gains = [];
+    const d = Object.getOwnPropertyDescriptor(AudioParam.prototype, 'value')!;
+    Object.defineProperty(AudioParam.prototype, 'value', {
+      configurable: true,
+      get: d.get,
+      set(v: number) {
+        if (v < 1) (window as any).__gains.push(v);
+        d.set!.call(this, v);
+      },
+    });
+    // What an older toolbar saved: a fraction (once, so the reload below reads the new value).
+    if (!sessionStorage.getItem('seeded')) {
+      localStorage.setItem('agentbar.volume', '0.3');
+      sessionStorage.setItem('seeded', '1');
+    }
+  });
+  await toolbar.open();
+  await expect(toolbar.id('ring-volume')).toHaveValue('30');
+  await toolbar.id('ring-volume').fill('80');
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('agentbar.volume'))).toBe('80');
+  await page.reload();
+  await expect(toolbar.id('ring-volume')).toHaveValue('80');
+  await toolbar.id('sound-fix').click();
+  await expect(toolbar.id('sound-fix')).toBeHidden();
+  await toolbar.id('test-ring').click();
+  // 80 % of the ring's full gain (0.15), as the Web Audio float stores it.
+  await expect.poll(() => page.evaluate(() => (window as any).__gains.map((g: number) => Math.round(g * 1000)))).toContain(120);
+});
+
 test('blocked notifications show a warning with a one-click fix', async ({ toolbar, context }) => {
   await context.clearPermissions();
   await toolbar.open();
