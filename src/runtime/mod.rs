@@ -249,10 +249,19 @@ impl Toolbar {
     /// gate refused it.
     pub(crate) fn apply_for(&self, input: Input, ticket: Option<Ticket>) -> Option<Refusal> {
         let mut next = self.view.session.try_get_untracked()?;
+        let by_agent = matches!(input, Input::Intent(_));
         let effects = step(&mut next, input, now_ms());
         // Only notify views when something changed (polls answer every few seconds).
         if self.view.session.with_untracked(|s| *s != next) {
-            self.view.session.set(next);
+            if by_agent {
+                // The agent's own click: its request leaves first, the views follow in the
+                // next task. Stored at once, so whatever reads the session sees it.
+                self.view.session.update_untracked(|s| *s = next);
+                let session = self.view.session;
+                set_timeout(move || session.notify(), std::time::Duration::ZERO);
+            } else {
+                self.view.session.set(next);
+            }
         }
         let refused = effects.iter().find_map(|e| match e {
             Effect::Refused(_, why) => Some(*why),
