@@ -26,20 +26,20 @@ pub fn CallDetailPanel() -> impl IntoView {
         }
         key
     });
-    move || {
-        detail.get().map(|d| {
-            view! {
-                <section class="ab-cdr">
-                    <button type="button" class="ab-btn ab-btn--quiet" data-testid="cdr-open"
-                        aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
-                        {tr(Msg::CdrOpen)}
-                    </button>
-                    <Show when=move || open.get()>
-                        <CallDetailView detail=d.clone()/>
-                    </Show>
-                </section>
-            }
-        })
+    // The section, its button and their effects live as long as the panel: only the record
+    // inside is rebuilt, and it is static. A section rebuilt per call would leave its
+    // `aria-expanded` effect and its `Show` in `open`'s subscribers, one pair per call
+    // (reactive_graph 0.2 keeps a dropped effect in its sources' subscriber sets).
+    view! {
+        <Show when=move || detail.with(Option::is_some)>
+            <section class="ab-cdr">
+                <button type="button" class="ab-btn ab-btn--quiet" data-testid="cdr-open"
+                    aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                    {tr(Msg::CdrOpen)}
+                </button>
+                {move || open.get().then(|| detail.get()).flatten().map(|d| view! { <CallDetailView detail=d/> })}
+            </section>
+        </Show>
     }
 }
 

@@ -46,39 +46,36 @@ pub fn HoldList() -> impl IntoView {
     let opened = RwSignal::new(false);
     let shown = move || opened.get() || !rows.with(Vec::is_empty);
 
+    // Built once and shown or hidden: a panel rebuilt each time a call is held would leave its
+    // count, list and buttons in the subscribers of the long-lived `rows` memo, a handful per
+    // hold (reactive_graph 0.2 keeps a dropped effect in its sources' subscriber sets).
     view! {
-        <Show when=move || !shown()>
-            <button type="button" class="ab-btn ab-btn--quiet ab-hold__open" data-testid="hold-list-open"
-                on:click=move |_| {
-                    opened.set(true);
-                    cmd.refresh_hold_list();
-                }>
+        <button type="button" class="ab-btn ab-btn--quiet ab-hold__open" data-testid="hold-list-open"
+            hidden=shown
+            on:click=move |_| {
+                opened.set(true);
+                cmd.refresh_hold_list();
+            }>
+            {tr(Msg::HoldList)}
+        </button>
+        <section class="ab-hold" data-testid="hold-list" aria-label=tr(Msg::HoldList) hidden=move || !shown()>
+            <h2 class="ab-hold__title">
                 {tr(Msg::HoldList)}
+                <span class="ab-hold__count">{move || rows.with(Vec::len)}</span>
+            </h2>
+            <p class="ab-hold__empty" data-testid="hold-empty" hidden=move || !rows.with(Vec::is_empty)>{tr(Msg::NoHeldCalls)}</p>
+            <ul class="ab-hold__list">
+                // Rows are static and keyed by what they show, so a row never subscribes to
+                // the list's long-lived memos (see CallPanel).
+                <For each=move || { let (a, r) = (has_active.get(), can_retrieve.get()); rows.get().into_iter().map(move |row| (row, a, r)).collect::<Vec<_>>() }
+                    key=|(row, a, r)| (row.call_id.clone(), row.working, *a, *r)
+                    children=move |(row, has_active, can_retrieve)| view! { <HeldCallRow row has_active can_retrieve/> }/>
+            </ul>
+            <button type="button" class="ab-btn ab-btn--quiet" hidden=move || !(opened.get() && rows.with(Vec::is_empty))
+                on:click=move |_| opened.set(false)>
+                {tr(Msg::Dismiss)}
             </button>
-        </Show>
-        <Show when=shown>
-            <section class="ab-hold" data-testid="hold-list" aria-label=tr(Msg::HoldList)>
-                <h2 class="ab-hold__title">
-                    {tr(Msg::HoldList)}
-                    <span class="ab-hold__count">{move || rows.with(Vec::len)}</span>
-                </h2>
-                <Show when=move || rows.with(Vec::is_empty)>
-                    <p class="ab-hold__empty" data-testid="hold-empty">{tr(Msg::NoHeldCalls)}</p>
-                </Show>
-                <ul class="ab-hold__list">
-                    // Rows are static and keyed by what they show, so a row never subscribes to
-                    // the list's long-lived memos (see CallPanel).
-                    <For each=move || { let (a, r) = (has_active.get(), can_retrieve.get()); rows.get().into_iter().map(move |row| (row, a, r)).collect::<Vec<_>>() }
-                        key=|(row, a, r)| (row.call_id.clone(), row.working, *a, *r)
-                        children=move |(row, has_active, can_retrieve)| view! { <HeldCallRow row has_active can_retrieve/> }/>
-                </ul>
-                <Show when=move || opened.get() && rows.with(Vec::is_empty)>
-                    <button type="button" class="ab-btn ab-btn--quiet" on:click=move |_| opened.set(false)>
-                        {tr(Msg::Dismiss)}
-                    </button>
-                </Show>
-            </section>
-        </Show>
+        </section>
     }
 }
 
