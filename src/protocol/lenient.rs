@@ -48,7 +48,9 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
 pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        // Through serde_json's number parser, which the wasm has anyway: `str::parse::<f64>`
+        // would link core's second float parser and its tables (~8 KB).
+        Value::String(s) => serde_json::from_str::<f64>(s.trim()).ok(),
         _ => None,
     })
 }
