@@ -119,7 +119,7 @@ export const INIT_SCRIPT = `(() => {
     let id;
     const run = function () { live.delete(id); return fn.apply(this, arguments); };
     id = st.call(window, run, ms, ...args);
-    live.set(id, 'timeout');
+    live.set(id, ms | 0);
     created.timeout++;
     return id;
   };
@@ -132,8 +132,9 @@ export const INIT_SCRIPT = `(() => {
   window.clearInterval = function (id) { live.delete(id); return ci.call(window, id); };
   window.__abTimers = () => {
     let timeouts = 0, intervals = 0;
-    for (const k of live.values()) k === 'timeout' ? timeouts++ : intervals++;
-    return { live: live.size, timeouts, intervals, createdTimeouts: created.timeout, createdIntervals: created.interval };
+    const timeoutDelays = [];
+    for (const k of live.values()) k === 'interval' ? intervals++ : (timeouts++, timeoutDelays.push(k));
+    return { live: live.size, timeouts, intervals, timeoutDelays, createdTimeouts: created.timeout, createdIntervals: created.interval };
   };
   window.__abLastClick = null;
   addEventListener('click', (e) => {
