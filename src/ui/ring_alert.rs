@@ -134,13 +134,16 @@ pub fn RingAssurance() -> impl IntoView {
 
     // While a call rings: ring, flash, badge, notify; stop the moment it stops ringing.
     let title = StoredValue::new(document().title());
-    let notification = StoredValue::new_local(None::<web_sys::Notification>);
+    // The notification with its click handler: both go when the ring stops (a forgotten
+    // handler would stay in memory for every ring heard in a hidden tab).
+    let notification = StoredValue::new_local(None::<(web_sys::Notification, Closure<dyn FnMut()>)>);
     let ticker = StoredValue::new_local(None::<IntervalHandle>);
     let stop = move || {
         if let Some(h) = ticker.try_update_value(Option::take).flatten() {
             h.clear();
         }
-        if let Some(n) = notification.try_update_value(Option::take).flatten() {
+        if let Some((n, _on_click)) = notification.try_update_value(Option::take).flatten() {
+            n.set_onclick(None);
             n.close();
         }
         set_favicon(ICON);
@@ -168,8 +171,7 @@ pub fn RingAssurance() -> impl IntoView {
                     let _ = window().focus();
                 });
                 n.set_onclick(Some(focus.as_ref().unchecked_ref()));
-                focus.forget();
-                notification.set_value(Some(n));
+                notification.set_value(Some((n, focus)));
             }
         }
         sound.with_value(|s| s.burst(volume.get_untracked()));
