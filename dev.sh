@@ -14,6 +14,8 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 
 TRUNK_VERSION=0.21.14
+# Cuts dist/'s wasm at the engine's split point (scripts/build-dist.mjs).
+WASM_SPLIT_VERSION=0.2.4
 SIM_PORT=${AGENTBAR_SIM_PORT:-8043}
 WEB_PORT=${AGENTBAR_WEB_PORT:-8080}
 BRIDGE_PORT=${AGENTBAR_BRIDGE_PORT:-8044}
@@ -53,6 +55,11 @@ setup() {
     log "installing wasm-bindgen-cli $wbg (about 5 minutes, once)"
     # Without --locked: the CLI's own lockfile pins a crate version the registry no longer serves.
     cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  # The CLI has no --version: cargo's own list of what it installed says which one is there.
+  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    log "installing wasm-split-cli $WASM_SPLIT_VERSION (about 2 minutes, once)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
   fi
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     log "installing Chromium and ChromeDriver from Debian"

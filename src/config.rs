@@ -34,6 +34,34 @@ impl Vendor {
     }
 }
 
+/// What `Deployment::read` needs of a JSON document. serde_json's values on the host; in the
+/// browser, what `JSON.parse` made (`runtime`), so the toolbar's first load carries no JSON
+/// parser of its own (13 KB of its gzip; the engine has serde_json).
+pub trait JsonDoc: Sized {
+    /// The member `key` of an object; None when absent, or when this is not an object.
+    fn member(&self, key: &str) -> Option<Self>;
+    /// A string's text; None for anything else.
+    fn text(&self) -> Option<String>;
+    /// An array's items; None for anything else.
+    fn items(&self) -> Option<Vec<Self>>;
+    fn null(&self) -> bool;
+}
+
+impl JsonDoc for serde_json::Value {
+    fn member(&self, key: &str) -> Option<Self> {
+        self.get(key).cloned()
+    }
+    fn text(&self) -> Option<String> {
+        self.as_str().map(String::from)
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().cloned()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
 /// What the deployment allows, from its `agentbar.json` (served next to the toolbar, so only
 /// whoever deploys the toolbar decides it; a link cannot).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +130,10 @@ pub struct IceServer {
 }
 
 impl Softphone {
-    fn parse(v: &serde_json::Value) -> Result<Softphone, String> {
-        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).unwrap_or_default().to_string();
+    fn read<J: JsonDoc>(v: &J) -> Result<Softphone, String> {
+        let text = |k: &str| {
+            v.member(k).and_then(|x| x.text()).as_deref().map(str::trim).unwrap_or_default().to_string()
+        };
         let from_ccc = text("from") == "ccc";
         let ws = text("ws");
         if !(ws.starts_with("wss://") || ws.starts_with("ws://") || (from_ccc && ws.is_empty())) {
@@ -125,15 +155,15 @@ impl Softphone {
             },
         };
         let mut ice_servers = Vec::new();
-        for server in v.get("iceServers").and_then(|x| x.as_array()).into_iter().flatten() {
-            let urls = match server.get("urls") {
-                Some(serde_json::Value::String(u)) => vec![u.clone()],
-                Some(serde_json::Value::Array(us)) => {
-                    us.iter().filter_map(|u| u.as_str().map(String::from)).collect()
+        for server in v.member("iceServers").and_then(|x| x.items()).into_iter().flatten() {
+            let urls = match server.member("urls") {
+                Some(u) if u.text().is_some() => u.text().into_iter().collect(),
+                Some(us) if us.items().is_some() => {
+                    us.items().into_iter().flatten().filter_map(|u| u.text()).collect()
                 }
                 _ => return Err("softphone.iceServers: an entry without urls".into()),
             };
-            let field = |k: &str| server.get(k).and_then(|x| x.as_str()).map(String::from);
+            let field = |k: &str| server.member(k).and_then(|x| x.text());
             ice_servers.push(IceServer {
                 urls,
                 username: field("username"),
@@ -222,19 +252,25 @@ impl Deployment {
     /// Reads `agentbar.json`. Unknown keys are ignored; a key of the wrong type is an error.
     pub fn parse(text: &str) -> Result<Deployment, String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Deployment::read(&v)
+    }
+
+    /// `parse`, from a document already parsed (in the browser, by `JSON.parse`).
+    pub fn read<J: JsonDoc>(v: &J) -> Result<Deployment, String> {
         let list = |key: &str| -> Result<Option<Vec<String>>, String> {
-            match v.get(key) {
+            match v.member(key) {
                 None => Ok(None),
-                Some(serde_json::Value::Array(items)) => items
+                Some(items) => items
+                    .items()
+                    .ok_or(format!("{key}: not a list"))?
                     .iter()
                     .map(|i| {
-                        i.as_str()
+                        i.text()
                             .map(|s| s.trim_end_matches('/').to_string())
                             .ok_or(format!("{key}: not a string"))
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
-                Some(_) => Err(format!("{key}: not a list")),
             }
         };
         let mut d = Deployment::default();
@@ -247,20 +283,22 @@ impl Deployment {
         if let Some(settings) = list("hostSettings")? {
             d.host_settings = settings;
         }
-        match v.get("relay") {
-            None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::String(url)) => d.relay = Some(url.trim_end_matches('/').to_string()),
-            Some(_) => return Err("relay: not a string".into()),
-        }
-        match v.get("softphone") {
-            None | Some(serde_json::Value::Null) => {}
-            Some(phone) => d.softphone = Some(Softphone::parse(phone)?),
-        }
-        match v.get("vendor") {
+        match v.member("relay") {
             None => {}
-            Some(name) => {
-                d.vendor = name.as_str().and_then(Vendor::parse).ok_or("vendor: not huawei or aliyun")?;
-            }
+            Some(x) if x.null() => {}
+            Some(x) => match x.text() {
+                Some(url) => d.relay = Some(url.trim_end_matches('/').to_string()),
+                None => return Err("relay: not a string".into()),
+            },
+        }
+        match v.member("softphone") {
+            None => {}
+            Some(x) if x.null() => {}
+            Some(phone) => d.softphone = Some(Softphone::read(&phone)?),
+        }
+        if let Some(name) = v.member("vendor") {
+            d.vendor =
+                name.text().as_deref().and_then(Vendor::parse).ok_or("vendor: not huawei or aliyun")?;
         }
         Ok(d)
     }

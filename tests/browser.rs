@@ -135,3 +135,35 @@ async fn caller_numbers_carrying_markup_render_as_text() {
     assert_eq!(text(&host, "ringing-caller"), payload);
     assert!(host.query_selector("img").unwrap().is_none(), "no element was created from the caller");
 }
+
+/// The first load reads `agentbar.json` through the browser's `JSON.parse` (no JSON parser in
+/// its wasm); what it reads must be what serde_json reads, errors included.
+#[wasm_bindgen_test]
+fn the_browsers_json_parse_reads_a_deployment_as_serde_json_does() {
+    use agentbar::config::Deployment;
+    use agentbar::runtime::JsDoc;
+    let cases = [
+        r#"{"embedOrigins": ["http://127.0.0.1:*", "https://crm.example/"], "gateways": ["", "https://gw.example/"]}"#,
+        r#"{"gateways": [], "hostSettings": ["lang", "accent"], "vendor": "ccc", "relay": "https://relay.example/"}"#,
+        r#"{"relay": null, "softphone": null, "unknown": {"deep": [1, 2]}}"#,
+        r#"{"softphone": {"ws": "wss://sip.example/ws", "domain": "sip.example", "dtmf": "info",
+            "iceServers": [{"urls": "turn:t.example", "username": "u", "credential": "c"},
+                           {"urls": ["stun:s.example", 7]}], "signature": "header:X-Sig", "wsPath": "/ws"}}"#,
+        r#"{"softphone": {"from": "ccc", "ws": "", "domain": ""}}"#,
+        r#"[]"#,
+        r#""just text""#,
+        r#"{"gateways": "https://x"}"#,
+        r#"{"embedOrigins": [1]}"#,
+        r#"{"relay": 5}"#,
+        r#"{"vendor": "genesys"}"#,
+        r#"{"vendor": null}"#,
+        r#"{"softphone": {"ws": "http://no", "domain": "d"}}"#,
+        r#"{"softphone": {"ws": "wss://ok", "domain": "a b"}}"#,
+        r#"{"softphone": {"ws": "wss://ok", "domain": "d", "iceServers": [{"username": "u"}]}}"#,
+        r#"{"softphone": {"ws": "wss://ok", "domain": "d", "signature": "header:"}}"#,
+    ];
+    for text in cases {
+        let doc = js_sys::JSON::parse(text).expect("valid JSON in the table");
+        assert_eq!(Deployment::read(&JsDoc(doc)), Deployment::parse(text), "{text}");
+    }
+}

@@ -323,6 +323,11 @@ impl Session {
 
     /// Shows a notice. The same message with the same code replaces its older copy, so a
     /// repeated failure does not fill the screen.
+    /// The agent closed a notice.
+    pub fn dismiss(&mut self, id: u64) {
+        self.notices.retain(|n| n.id != id);
+    }
+
     pub fn notify(&mut self, mut notice: Notice) {
         self.notices.retain(|n| !(n.msg == notice.msg && n.code == notice.code));
         if self.notices.len() >= NOTICE_LIMIT {

@@ -221,7 +221,7 @@ fn dispatch(s: &mut Session, input: Input, now: Millis) -> Vec<Effect> {
             vec![]
         }
         Input::DismissNotice(id) => {
-            s.notices.retain(|n| n.id != id);
+            s.dismiss(id);
             vec![]
         }
         Input::ReadFailed(err) if err.kind == ErrorKind::SessionLost => {

@@ -139,6 +139,7 @@ messages! {
     CallAlreadyGone => "这个呼叫已经不存在了", "That call is already gone";
     WrongState => "当前状态不允许这个操作,已重新读取状态", "Your current state does not allow that; the state was re-read";
     NetworkError => "无法连接网关,请检查网络", "The gateway cannot be reached; check the network";
+    EngineUnavailable => "工具栏未能完整加载,请检查网络后重试", "Part of the toolbar could not be loaded; check the network and try again";
     ConnectFailed => "连接对方失败", "The other party could not be reached";
     TransferFailed => "转接失败,你仍在通话中", "The transfer failed; you are still on the call";
     Code => "错误码", "Code";

@@ -8,6 +8,7 @@ mod bridge;
 #[cfg(feature = "aliyun")]
 mod ccc;
 mod embed;
+mod engine;
 #[cfg(feature = "huawei")]
 mod gateway;
 #[cfg(feature = "huawei")]
@@ -30,6 +31,7 @@ use crate::i18n::Lang;
 use crate::i18n::Msg;
 #[cfg(feature = "aliyun")]
 use bridge::CccClient;
+pub use engine::Engine;
 #[cfg(feature = "huawei")]
 use gateway::GatewayClient;
 use leptos::prelude::*;
@@ -93,6 +95,10 @@ pub struct Ring {
     pub voice_ringing: RwSignal<Option<String>>,
     /// The ringer's output device (`setSinkId`); "" is the system default.
     pub ringer_sink: RwSignal<String>,
+    /// The ring's volume in percent, as the agent set it.
+    pub volume: RwSignal<u8>,
+    /// The Web Audio context the ring plays on, once a click has allowed sound.
+    pub audio: StoredValue<Option<web_sys::AudioContext>, LocalStorage>,
 }
 
 /// Whether this tab holds the phone (the gateway session and the event source).
@@ -135,6 +141,12 @@ pub(crate) struct Io {
     /// Set while another tab holds the phone: intents go there instead of to the gateway.
     pub(crate) forward: StoredValue<Option<Forward>, LocalStorage>,
     pub(crate) take_phone: StoredValue<Option<TakePhone>, LocalStorage>,
+    /// Whether the engine's first load starts the I/O (see `engine`).
+    pub(crate) start_io_on_load: StoredValue<bool>,
+    /// Until the engine runs: the channel on which another tab's word fetches it.
+    pub(crate) tab_waker: StoredValue<Option<engine::TabWaker>, LocalStorage>,
+    /// While this tab does not yet know whether it holds the phone: what waits for that.
+    pub(crate) phone_waiters: StoredValue<Option<Vec<tabs::Waiter>>, LocalStorage>,
 }
 
 /// The runtime: views get its parts as small contexts (`View`, `Ring`, `Phone`, `Commands`).
@@ -144,6 +156,8 @@ pub struct Toolbar {
     pub ring: Ring,
     pub phone: Phone,
     pub(crate) io: Io,
+    /// The engine once it is loaded (see `engine`).
+    engine: RwSignal<Option<&'static Engine>>,
     /// The browser phone, when the deployment configures one.
     #[cfg(feature = "softphone")]
     pub voice: Option<voice::Voice>,
@@ -173,6 +187,9 @@ pub enum Outcome<'a> {
 /// A callback for the outcome of every intent, with the ticket `send` returned for it.
 pub type DoneListener = std::rc::Rc<dyn Fn(Ticket, &Intent, &Outcome)>;
 
+/// Percent; the ring starts at this until the agent moves the slider.
+const DEFAULT_RING_VOLUME: u8 = 60;
+
 /// How long a directory read is reused (agents' states change; the list does not, often).
 const DIRECTORY_FRESH_MS: u64 = 15_000;
 
@@ -197,6 +214,8 @@ impl Toolbar {
             stalled: RwSignal::new(None),
             voice_ringing: RwSignal::new(None),
             ringer_sink: RwSignal::new(String::new()),
+            volume: RwSignal::new(storage::ring_volume().unwrap_or(DEFAULT_RING_VOLUME)),
+            audio: StoredValue::new_local(None),
         };
         #[cfg(feature = "softphone")]
         let voice = deployment.softphone.clone().map(|phone| voice::Voice::new(phone, ring));
@@ -236,7 +255,11 @@ impl Toolbar {
                 call_data_wanted: StoredValue::new(Vec::new()),
                 forward: StoredValue::new_local(None),
                 take_phone: StoredValue::new_local(None),
+                start_io_on_load: StoredValue::new(false),
+                tab_waker: StoredValue::new_local(None),
+                phone_waiters: StoredValue::new_local(None),
             },
+            engine: RwSignal::new(None),
         }
     }
 
@@ -520,6 +543,42 @@ pub fn start() {
     });
 }
 
+/// A document `JSON.parse` made, read as `config::JsonDoc`.
+pub struct JsDoc(pub wasm_bindgen::JsValue);
+
+impl crate::config::JsonDoc for JsDoc {
+    fn member(&self, key: &str) -> Option<Self> {
+        // Only a plain object has members (Reflect.get would read an array's or a string's).
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let v = js_sys::Reflect::get(&self.0, &key.into()).ok()?;
+        (!v.is_undefined()).then_some(JsDoc(v))
+    }
+    fn text(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(&self.0).then(|| js_sys::Array::from(&self.0).iter().map(JsDoc).collect())
+    }
+    fn null(&self) -> bool {
+        self.0.is_null()
+    }
+}
+
+/// A GET's body, or None when it fails. The browser's `fetch` itself: the first load carries
+/// no HTTP client of ours (the engine's requests use gloo-net).
+async fn fetch_text(url: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let response: web_sys::Response =
+        JsFuture::from(window().fetch_with_str(url)).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}
+
 /// `agentbar.json` next to the toolbar; a missing or unreadable file allows nothing but this
 /// page's own origin (and no embedding).
 async fn load_deployment() -> crate::config::Deployment {
@@ -532,12 +591,14 @@ async fn load_deployment() -> crate::config::Deployment {
             let _ = js_sys::Reflect::delete_property(&window(), &"agentbarDeploymentText".into());
             Some(text)
         }
-        None => match gloo_net::http::Request::get("agentbar.json").send().await {
-            Ok(r) if r.ok() => r.text().await.ok(),
-            _ => None,
-        },
+        None => fetch_text("agentbar.json").await,
     };
-    match text.map(|t| crate::config::Deployment::parse(&t)) {
+    let parsed = text.map(|t| {
+        js_sys::JSON::parse(&t)
+            .map_err(|_| String::from("not JSON"))
+            .and_then(|doc| crate::config::Deployment::read(&JsDoc(doc)))
+    });
+    match parsed {
         Some(Ok(d)) => d,
         Some(Err(e)) => {
             warn(&format!("agentbar: agentbar.json is not valid ({e}); embedding is off"));
@@ -592,16 +653,32 @@ impl Commands {
 
     /// Asks for an intent; a refused repeat needs no answer (the button shows it on its way).
     pub fn send(&self, intent: Intent) {
-        self.0.send(intent)
+        let tb = self.0;
+        tb.with_engine(move |e| {
+            let _ = (e.ask)(&tb, intent);
+        });
     }
 
     /// Asks for an intent and says at once if the gate refused it (dialogs keep their input).
+    /// Before the engine is loaded nothing can refuse yet: the intent goes once it is.
     pub fn ask(&self, intent: Intent) -> Result<Ticket, Refusal> {
-        self.0.ask(intent)
+        let tb = self.0;
+        match tb.engine.get_untracked() {
+            Some(e) => (e.ask)(&tb, intent),
+            None => {
+                let ticket = tb.reserve_ticket();
+                tb.with_engine(move |e| {
+                    let _ = (e.ask_as)(&tb, ticket, intent);
+                });
+                Ok(ticket)
+            }
+        }
     }
 
+    /// Closes a notice: nothing to send, so no engine needed (its own "could not be
+    /// loaded" can be closed without fetching it again).
     pub fn dismiss_notice(&self, id: u64) {
-        self.0.apply(Input::DismissNotice(id))
+        self.0.view.session.update(|s| s.dismiss(id));
     }
 
     /// The agent chose "go ready anyway": not asked again this sign-in.
@@ -618,10 +695,21 @@ impl Commands {
     }
 
     pub fn use_phone_here(&self) {
-        self.0.use_phone_here()
+        let tb = self.0;
+        tb.with_engine(move |e| (e.use_phone_here)(&tb));
     }
 
+    /// Re-reads the gateway's state; nothing to re-read before the engine runs.
     pub fn resync_now(&self) {
-        self.0.resync_now()
+        if let Some(e) = self.0.engine.get_untracked() {
+            (e.resync_now)(&self.0)
+        }
+    }
+
+    /// Ends the event source (the toolbar is unmounted).
+    pub fn stop_polling(&self) {
+        if let Some(e) = self.0.engine.get_untracked() {
+            (e.stop_polling)(&self.0)
+        }
     }
 }

@@ -43,6 +43,11 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Whether a session is stored (without decoding it: the first load only needs to know).
+pub fn has_session() -> bool {
+    storage().is_some_and(|s| s.get_item(SESSION_KEY).ok().flatten().is_some())
+}
+
 pub fn load_session() -> Option<StoredSession> {
     StoredSession::from_json(&storage()?.get_item(SESSION_KEY).ok()??)
 }

@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 const LOCK: &str = "agentbar-phone";
-const CHANNEL: &str = "agentbar-phone";
+pub(crate) const CHANNEL: &str = "agentbar-phone";
 
 #[wasm_bindgen]
 extern "C" {
@@ -135,6 +135,9 @@ pub fn start(tb: Toolbar) -> bool {
     if !locks_available {
         return false;
     }
+    // Until the first lock answer, intents wait (`when_settled`): one asked for now would
+    // otherwise find this tab a follower for a moment and go to a phone nobody holds.
+    tb.io.phone_waiters.set_value(Some(Vec::new()));
     let id = format!("tab-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
     let tabs = Rc::new(RefCell::new(Tabs {
         id,
@@ -149,7 +152,7 @@ pub fn start(tb: Toolbar) -> bool {
     become_follower(tb, &tabs);
     listen(tb, tabs.clone());
     broadcast_state(tb, tabs.clone());
-    request_lock(tb, tabs.clone(), false);
+    request_lock(tb, tabs.clone(), LockRequest::IfFree);
     post(&tabs.borrow().channel, &TabMessage::Sync);
     // Expose "use the phone here" to the view.
     let here = tabs.clone();
@@ -204,16 +207,64 @@ fn answer_forwarded(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
     }));
 }
 
-fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
+/// How a tab asks for the phone's lock.
+#[derive(Clone, Copy, PartialEq)]
+enum LockRequest {
+    /// At start: take it if no tab holds it, else queue for it (and know which at once).
+    IfFree,
+    /// Wait in the queue.
+    Queue,
+    /// "Use the phone here", or a sign-in in a follower tab.
+    Steal,
+}
+
+/// What waits for this tab to know whether it holds the phone.
+pub(crate) type Waiter = Box<dyn FnOnce()>;
+
+/// Runs `then` once this tab knows whether it holds the phone: at once, except between
+/// `start` and the first answer of the lock.
+pub(crate) fn when_settled(tb: Toolbar, then: Waiter) {
+    let mut then = Some(then);
+    tb.io.phone_waiters.try_update_value(|waiting| {
+        if let Some(queue) = waiting {
+            queue.extend(then.take());
+        }
+    });
+    if let Some(then) = then {
+        then();
+    }
+}
+
+fn settle(tb: Toolbar) {
+    let waiting = tb.io.phone_waiters.try_update_value(Option::take).flatten().unwrap_or_default();
+    for then in waiting {
+        then();
+    }
+}
+
+fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, how: LockRequest) {
     let granted_tabs = tabs.clone();
-    let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        if lock.is_null() {
+            // `ifAvailable` and another tab holds it: this tab follows, and queues.
+            settle(tb);
+            request_lock(tb, granted_tabs, LockRequest::Queue);
+            return JsValue::UNDEFINED;
+        }
         become_holder(tb, &granted_tabs);
+        settle(tb);
         // Held until this tab hands the phone over (or closes).
-        js_sys::Promise::new(&mut |resolve, _reject| granted_tabs.borrow_mut().release = Some(resolve))
+        js_sys::Promise::new(&mut |resolve, _reject| granted_tabs.borrow_mut().release = Some(resolve)).into()
     });
     let options = js_sys::Object::new();
-    if steal {
-        let _ = js_sys::Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
+    match how {
+        LockRequest::Steal => {
+            let _ = js_sys::Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
+        }
+        LockRequest::IfFree => {
+            let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        }
+        LockRequest::Queue => {}
     }
     let promise = lock_request(LOCK, &options, callback.unchecked_ref());
     // A stolen lock rejects its holder's request: that tab is a follower now and queues again.
@@ -221,12 +272,13 @@ fn request_lock(tb: Toolbar, tabs: Rc<RefCell<Tabs>>, steal: bool) {
         if tb.phone.here.get_untracked() {
             // Stolen before the handover message arrived (else the tab is already a follower).
             become_follower(tb, &tabs);
-            request_lock(tb, tabs, false);
+            request_lock(tb, tabs, LockRequest::Queue);
         } else {
             // The lock cannot be had here at all (some embedding contexts refuse Web Locks):
             // this tab keeps its own phone, as a single tab would.
             warn(&format!("agentbar: no phone lock ({err:?}); this tab keeps its own phone"));
             become_holder(tb, &tabs);
+            settle(tb);
         }
     });
     let _ = promise.catch(&on_lost);
@@ -239,7 +291,7 @@ fn take_phone(tb: Toolbar, tabs: &Rc<RefCell<Tabs>>) {
     }
     let to = tabs.borrow().id.clone();
     post(&tabs.borrow().channel, &TabMessage::Handover { to });
-    request_lock(tb, tabs.clone(), true);
+    request_lock(tb, tabs.clone(), LockRequest::Steal);
 }
 
 fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
@@ -295,7 +347,7 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
                 if let Some(release) = release {
                     let _ = release.call0(&JsValue::NULL);
                 }
-                request_lock(tb, tabs.clone(), false);
+                request_lock(tb, tabs.clone(), LockRequest::Queue);
             }
             _ => {}
         }

@@ -133,7 +133,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
     provide_context(toolbar.phone);
     let cmd = Commands::new(toolbar);
     provide_context(cmd);
-    toolbar.start_io();
+    toolbar.start();
     // The one clock, and the watchdog: a tick that comes late means the tab was frozen or
     // throttled, and events may have been missed; the state is re-read.
     let clock = set_interval_with_handle(
@@ -143,7 +143,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
             toolbar.view.clock.set(now);
             if gap > 5_000 && toolbar.view.session.with_untracked(|s| s.agent.is_signed_in()) {
                 toolbar.ring.stalled.set(Some(gap / 1000));
-                toolbar.resync_now();
+                cmd.resync_now();
             }
         },
         Duration::from_secs(1),
@@ -153,7 +153,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
         if let Some(handle) = clock {
             handle.clear();
         }
-        toolbar.stop_polling();
+        cmd.stop_polling();
     });
     // The host's accent: set as a property, since the CSP refuses inline style attributes.
     let root = NodeRef::<leptos::html::Div>::new();
@@ -175,7 +175,7 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
             && toolbar.phone.here.get_untracked()
             && toolbar.view.session.with_untracked(|s| s.agent.is_signed_in())
         {
-            toolbar.resync_now();
+            cmd.resync_now();
         }
     });
     on_cleanup(move || {
@@ -199,21 +199,35 @@ pub fn App(toolbar: Toolbar) -> impl IntoView {
                </header>
                <main class="ab-main">
                    <NoticeBar/>
-                   <ring_alert::RingAssurance/>
-                   <Show when=move || signed_in.get() fallback=|| view! { <SignIn/> }>
-                       <StateBar/>
-                       <RingingBanner/>
-                       <ConsultBar/>
-                       <CallPanel/>
-                       <HoldList/>
-                       <CallDetailPanel/>
+                   <ring_alert::RingSetup/>
+                   <Show when=move || !signed_in.get()>
+                       <SignIn/>
                    </Show>
-                   {voice_panel(toolbar)}
+                   {move || toolbar.engine().map(|e| (e.desk_view)(toolbar))}
                </main>
                }
                }}
            </div>
        }
+}
+
+/// A signed-in agent's toolbar, for the engine's table: it arrives with the engine, so the
+/// sign-in screen's first load does not carry it.
+pub fn desk_view(toolbar: Toolbar) -> AnyView {
+    let signed_in = Memo::new(move |_| toolbar.view.session.with(|s| s.agent.is_signed_in()));
+    view! {
+        <ring_alert::RingAlert/>
+        <Show when=move || signed_in.get()>
+            <StateBar/>
+            <RingingBanner/>
+            <ConsultBar/>
+            <CallPanel/>
+            <HoldList/>
+            <CallDetailPanel/>
+        </Show>
+        {voice_panel(toolbar)}
+    }
+    .into_any()
 }
 
 /// The browser phone, when the build has it and the deployment configures a SIP server.

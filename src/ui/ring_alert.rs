@@ -5,6 +5,7 @@
 
 use super::{tr, use_ring, use_view};
 use crate::i18n::Msg;
+use crate::runtime::Ring;
 use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -14,30 +15,28 @@ use wasm_bindgen::JsCast;
 const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3C/svg%3E";
 const ICON_RINGING: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%230b5cad'/%3E%3Cpath d='M10 8l4 0 2 6-3 2a12 12 0 0 0 5 5l2-3 6 2 0 4a2 2 0 0 1-2 2A18 18 0 0 1 8 10a2 2 0 0 1 2-2z' fill='white'/%3E%3Ccircle cx='25' cy='7' r='7' fill='%23d0021b'/%3E%3C/svg%3E";
 
-struct Sound {
-    ctx: Option<web_sys::AudioContext>,
-}
-
-impl Sound {
-    /// Creates or resumes the audio context; browsers allow it only after a user gesture.
-    fn unlock(&mut self) -> Option<web_sys::AudioContext> {
-        if self.ctx.is_none() {
-            self.ctx = web_sys::AudioContext::new().ok();
+/// Creates or resumes the ring's audio context; browsers allow it only after a user gesture.
+fn unlock(ring: Ring) {
+    let running = ring.audio.try_update_value(|audio| {
+        if audio.is_none() {
+            *audio = web_sys::AudioContext::new().ok();
         }
-        let ctx = self.ctx.clone()?;
+        let ctx = audio.as_ref()?;
         if ctx.state() != web_sys::AudioContextState::Running {
             let _ = ctx.resume();
         }
-        Some(ctx)
-    }
+        Some(ctx.state() == web_sys::AudioContextState::Running)
+    });
+    ring.sound_on.set(running.flatten().unwrap_or(false));
+}
 
-    fn running(&self) -> bool {
-        self.ctx.as_ref().is_some_and(|c| c.state() == web_sys::AudioContextState::Running)
-    }
-
-    /// One ring burst: two tones, 0.4 s on, 0.2 s off, 0.4 s on.
-    fn burst(&self, percent: u8) {
-        let Some(ctx) = self.ctx.as_ref().filter(|_| self.running()) else { return };
+/// One ring burst at the agent's volume: two tones, 0.4 s on, 0.2 s off, 0.4 s on.
+fn burst(ring: Ring) {
+    let percent = ring.volume.get_untracked();
+    ring.audio.with_value(|audio| {
+        let Some(ctx) = audio.as_ref().filter(|c| c.state() == web_sys::AudioContextState::Running) else {
+            return;
+        };
         let now = ctx.current_time();
         for (start, freq) in [(0.0, 440.0), (0.0, 480.0), (0.6, 440.0), (0.6, 480.0)] {
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
@@ -48,7 +47,7 @@ impl Sound {
             let _ = osc.start_with_when(now + start);
             let _ = osc.stop_with_when(now + start + 0.4);
         }
-    }
+    });
 }
 
 fn set_favicon(href: &str) {
@@ -76,18 +75,70 @@ fn notification_permission() -> String {
     .to_string()
 }
 
-/// Percent; the ring starts at this until the agent moves the slider.
-const DEFAULT_VOLUME: u8 = 60;
-
+/// What the agent sets up before any call (on the sign-in screen too): sound, desktop alerts,
+/// the ring's volume and a test ring.
 #[component]
-pub fn RingAssurance() -> impl IntoView {
-    let ui = use_view();
+pub fn RingSetup() -> impl IntoView {
     let ring = use_ring();
-    let sound = StoredValue::new_local(Sound { ctx: None });
     let sound_on = ring.sound_on;
     let permission = ring.notify_permission;
     permission.set(notification_permission());
-    let volume = RwSignal::new(crate::runtime::storage::ring_volume().unwrap_or(DEFAULT_VOLUME));
+    let volume = ring.volume;
+    // The first click anywhere unlocks sound for the rest of the shift (the sign-in click,
+    // usually). On `click`, after the target has had it: hiding the warning on pointerdown
+    // would move the layout under the pointer and swallow that very click.
+    let first_click = window_event_listener(leptos::ev::click, move |_| {
+        if !sound_on.get_untracked() {
+            unlock(ring);
+        }
+    });
+    on_cleanup(move || first_click.remove());
+    Effect::new(move |_| {
+        crate::runtime::storage::save_ring_volume(volume.get());
+    });
+
+    let test_ring = move |_| {
+        unlock(ring);
+        burst(ring);
+    };
+    let ask_notifications = move |_| {
+        if let Ok(p) = web_sys::Notification::request_permission() {
+            let done = Closure::<dyn FnMut(JsValue)>::new(move |_| permission.set(notification_permission()));
+            let _ = p.then(&done);
+            done.forget();
+        }
+    };
+
+    view! {
+        <div class="ab-alerts">
+            <Show when=move || !sound_on.get()>
+                <button type="button" class="ab-chip ab-chip--warn" data-testid="sound-fix" on:click=move |_| unlock(ring)>
+                    {tr(Msg::SoundOff)}
+                </button>
+            </Show>
+            <Show when=move || permission.get() != "granted">
+                <button type="button" class="ab-chip ab-chip--warn" data-testid="notify-fix" on:click=ask_notifications>
+                    {tr(Msg::NotificationsOff)}
+                </button>
+            </Show>
+            <label class="ab-volume">
+                <span>{tr(Msg::Volume)}</span>
+                <input type="range" min="0" max="100" step="10" data-testid="ring-volume"
+                    prop:value=move || volume.get().to_string()
+                    on:input=move |e| volume.set(crate::core::share::ring_volume_from(&event_target_value(&e)).unwrap_or(volume.get_untracked()))/>
+            </label>
+            <button type="button" class="ab-btn ab-btn--quiet" data-testid="test-ring" on:click=test_ring>{tr(Msg::TestRing)}</button>
+        </div>
+    }
+}
+
+/// While a call rings: ring, flash the title, badge the favicon, announce, and notify when the
+/// tab is hidden; all of it stops the moment it stops ringing. Part of the engine's views.
+#[component]
+pub fn RingAlert() -> impl IntoView {
+    let ui = use_view();
+    let ring = use_ring();
+    let permission = ring.notify_permission;
     // A gateway call and a browser-phone call ring the same way.
     let voice_ringing = ring.voice_ringing;
     let ringing = Memo::new(move |_| {
@@ -99,8 +150,8 @@ pub fn RingAssurance() -> impl IntoView {
     let ringer = ring.ringer_sink;
     Effect::new(move |_| {
         let device = ringer.get();
-        sound.with_value(|s| {
-            if let Some(ctx) = &s.ctx {
+        ring.audio.with_value(|audio| {
+            if let Some(ctx) = audio {
                 let set = js_sys::Reflect::get(ctx, &"setSinkId".into())
                     .ok()
                     .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
@@ -111,26 +162,6 @@ pub fn RingAssurance() -> impl IntoView {
         });
     });
     let announcement = RwSignal::new(String::new());
-
-    let unlock = move || {
-        let running = sound.try_update_value(|s| {
-            s.unlock();
-            s.running()
-        });
-        sound_on.set(running.unwrap_or(false));
-    };
-    // The first click anywhere unlocks sound for the rest of the shift. On `click`, after the
-    // target has had it: hiding the warning on pointerdown would move the layout under the
-    // pointer and swallow that very click.
-    let first_click = window_event_listener(leptos::ev::click, move |_| {
-        if !sound_on.get_untracked() {
-            unlock();
-        }
-    });
-    on_cleanup(move || first_click.remove());
-    Effect::new(move |_| {
-        crate::runtime::storage::save_ring_volume(volume.get());
-    });
 
     // While a call rings: ring, flash, badge, notify; stop the moment it stops ringing.
     let title = StoredValue::new(document().title());
@@ -174,7 +205,7 @@ pub fn RingAssurance() -> impl IntoView {
                 notification.set_value(Some((n, focus)));
             }
         }
-        sound.with_value(|s| s.burst(volume.get_untracked()));
+        burst(ring);
         let tick = std::cell::Cell::new(0u32);
         let handle = set_interval_with_handle(
             move || {
@@ -183,7 +214,7 @@ pub fn RingAssurance() -> impl IntoView {
                 let flash = if !tick.is_multiple_of(2) { format!("☎ {text}") } else { title.get_value() };
                 document().set_title(&flash);
                 if tick.is_multiple_of(3) {
-                    sound.with_value(|s| s.burst(volume.get_untracked()));
+                    burst(ring);
                 }
             },
             Duration::from_millis(1000),
@@ -193,38 +224,7 @@ pub fn RingAssurance() -> impl IntoView {
     });
     on_cleanup(stop);
 
-    let test_ring = move |_| {
-        unlock();
-        sound.with_value(|s| s.burst(volume.get_untracked()));
-    };
-    let ask_notifications = move |_| {
-        if let Ok(p) = web_sys::Notification::request_permission() {
-            let done = Closure::<dyn FnMut(JsValue)>::new(move |_| permission.set(notification_permission()));
-            let _ = p.then(&done);
-            done.forget();
-        }
-    };
-
     view! {
         <div class="ab-sr-only" role="status" aria-live="assertive" data-testid="ring-announcement">{move || announcement.get()}</div>
-        <div class="ab-alerts">
-            <Show when=move || !sound_on.get()>
-                <button type="button" class="ab-chip ab-chip--warn" data-testid="sound-fix" on:click=move |_| unlock()>
-                    {tr(Msg::SoundOff)}
-                </button>
-            </Show>
-            <Show when=move || permission.get() != "granted">
-                <button type="button" class="ab-chip ab-chip--warn" data-testid="notify-fix" on:click=ask_notifications>
-                    {tr(Msg::NotificationsOff)}
-                </button>
-            </Show>
-            <label class="ab-volume">
-                <span>{tr(Msg::Volume)}</span>
-                <input type="range" min="0" max="100" step="10" data-testid="ring-volume"
-                    prop:value=move || volume.get().to_string()
-                    on:input=move |e| volume.set(crate::core::share::ring_volume_from(&event_target_value(&e)).unwrap_or(DEFAULT_VOLUME))/>
-            </label>
-            <button type="button" class="ab-btn ab-btn--quiet" data-testid="test-ring" on:click=test_ring>{tr(Msg::TestRing)}</button>
-        </div>
     }
 }
