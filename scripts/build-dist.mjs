@@ -8,11 +8,11 @@
 // (src/runtime/engine.rs) into the first load (the sign-in screen) and the engine (fetched at
 // sign-in, or at once when there is a session to carry on with); wasm-bindgen
 // (--keep-lld-exports: the engine links against the first load's exports) and wasm-opt follow,
-// as cargo-leptos does for Leptos' own `#[lazy]`; esbuild minifies the JS. Each vendor's files go in a directory named by
-// their hash (the engine is fetched relative to the glue). dist/ is the page with Trunk's
-// preload links dropped (which wasm is not known before the vendor is) and its boot script
-// replaced by one that picks: `?vendor=` when the link names one (as the toolbar itself does),
-// else agentbar.json's `vendor`, else huawei.
+// as cargo-leptos does for Leptos' own `#[lazy]`; esbuild minifies the JS. Each vendor's
+// files go in a directory named by their hash (the engine is fetched relative to the glue).
+// dist/ is the page with Trunk's own wasm and preload links dropped (which wasm is not known
+// before the vendor is) and its boot script replaced by one that picks: `?vendor=` when the
+// link names one (as the toolbar itself does), else agentbar.json's `vendor`, else huawei.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -130,14 +130,37 @@ impl Toolbar {
         let Ok(channel) = web_sys::BroadcastChannel::new(super::tabs::CHANNEL) else {
             return self.load_engine();
         };
-        let on_message = Closure::<dyn FnMut()>::new(move || self.load_engine());
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if wakes(&ev.data()) {
+                    self.load_engine();
+                }
+            });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // A tab that holds the phone answers a sync with its session: this tab then follows it
-        // (the tabs' own `sync`, see `tabs::TabMessage`).
-        let _ = channel.post_message(&wasm_bindgen::JsValue::from_str(r#"{"type":"sync"}"#));
+        let _ = channel.post_message(&wasm_bindgen::JsValue::from_str(WAKER_SYNC));
         self.io.tab_waker.set_value(Some((channel, on_message)));
     }
 }
 
 /// The channel the other tabs speak on, with its handler (dropped once the engine runs).
-pub(crate) type TabWaker = (web_sys::BroadcastChannel, Closure<dyn FnMut()>);
+pub(crate) type TabWaker = (web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>);
+
+/// What a tab without the engine posts when it opens: the tabs' `sync` (a tab holding the phone
+/// answers with its state), marked, so that an older tab without the engine takes the phone
+/// for both, as the first tab opened always has.
+const WAKER_SYNC: &str = r#"{"type":"sync","waker":true}"#;
+
+/// Whether a message on the phone's channel fetches the engine: a holder's state (this tab
+/// follows it) or a newer engine-less tab's sync (this tab holds the phone). An engine's own
+/// sync at its start does not: that tab posts its state once it holds the phone, and this one
+/// follows then, so the tab that asked first holds it.
+fn wakes(data: &wasm_bindgen::JsValue) -> bool {
+    let Some(text) = data.as_string() else { return false };
+    let Ok(msg) = js_sys::JSON::parse(&text) else { return false };
+    let field = |k: &str| js_sys::Reflect::get(&msg, &k.into()).ok();
+    match field("type").and_then(|t| t.as_string()).as_deref() {
+        Some("state") => true,
+        Some("sync") => field("waker").is_some_and(|w| w.is_truthy()),
+        _ => false,
+    }
+}

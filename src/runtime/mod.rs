@@ -147,6 +147,8 @@ pub(crate) struct Io {
     pub(crate) tab_waker: StoredValue<Option<engine::TabWaker>, LocalStorage>,
     /// While this tab does not yet know whether it holds the phone: what waits for that.
     pub(crate) phone_waiters: StoredValue<Option<Vec<tabs::Waiter>>, LocalStorage>,
+    /// The sign-in form asked for the engine already (`Commands::prepare`).
+    pub(crate) prepared: StoredValue<bool>,
 }
 
 /// The runtime: views get its parts as small contexts (`View`, `Ring`, `Phone`, `Commands`).
@@ -258,6 +260,7 @@ impl Toolbar {
                 start_io_on_load: StoredValue::new(false),
                 tab_waker: StoredValue::new_local(None),
                 phone_waiters: StoredValue::new_local(None),
+                prepared: StoredValue::new(false),
             },
             engine: RwSignal::new(None),
         }
@@ -672,6 +675,14 @@ impl Commands {
                 });
                 Ok(ticket)
             }
+        }
+    }
+
+    /// The agent is typing the sign-in: fetch the engine now, so the click does not wait for
+    /// it (about 0.1 s of fetch and compile on a first visit). Once per page.
+    pub fn prepare(&self) {
+        if self.0.io.prepared.try_update_value(|p| std::mem::replace(p, true)) == Some(false) {
+            self.0.load_engine();
         }
     }
 

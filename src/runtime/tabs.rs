@@ -356,10 +356,12 @@ fn listen(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
     handler.forget();
 }
 
+/// The holder's session after every change, and once when it takes the phone (a tab without
+/// the engine waits for that to follow it).
 fn broadcast_state(tb: Toolbar, tabs: Rc<RefCell<Tabs>>) {
     Effect::new(move |_| {
         let session = tb.view.session.get();
-        if tb.phone.here.get_untracked() {
+        if tb.phone.here.get() {
             post(&tabs.borrow().channel, &TabMessage::State { session: Box::new(session) });
         }
     });

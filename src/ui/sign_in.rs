@@ -50,6 +50,7 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <form class="ab-signin" data-testid="signin-form" novalidate
+            on:input=move |_| cmd.prepare()
             on:submit=move |ev| {
                 ev.prevent_default();
                 submit(false);
