@@ -118,9 +118,9 @@ run_tests() {
   cargo fmt --all -- --check
   log "clippy (host, whole workspace)"
   cargo clippy -q --workspace --all-targets -- -D warnings
-  log "clippy (wasm32, the toolbar: both vendors, then each alone as dist/ ships it)"
+  log "clippy (wasm32, the toolbar: both vendors, then each alone, and with the split, as dist/ ships it)"
   cargo clippy -q -p agentbar --target wasm32-unknown-unknown --all-targets -- -D warnings
-  for features in huawei aliyun huawei,softphone aliyun,softphone; do
+  for features in huawei aliyun huawei,softphone aliyun,softphone huawei,split aliyun,split; do
     cargo clippy -q -p agentbar --target wasm32-unknown-unknown --lib --no-default-features --features "$features" -- -D warnings
   done
   log "host tests: core, protocol, simulator, bridge, SIP"
