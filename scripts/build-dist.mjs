@@ -44,7 +44,10 @@ const run = (cmd, args, env = {}) =>
 const page = join(ROOT, 'target', 'dist-page');
 if (!process.env.AGENTBAR_REUSE_VENDOR_BUILDS) {
   console.error('[agentbar] trunk build --release (the page)');
-  run('trunk', ['build', '--release', '--no-default-features', '--features', VENDORS[0], '--dist', page]);
+  // In the split builds' target directory, with their flags: the crates are built once for
+  // both (Trunk's own wasm is not shipped; the page is what this build is for).
+  run('trunk', ['build', '--release', '--no-default-features', '--features', VENDORS[0], '--dist', page],
+    { CARGO_TARGET_DIR: SPLIT_TARGET, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: RUSTFLAGS });
 }
 
 const builds = {};
